@@ -1,0 +1,1 @@
+"""finews-crawler: Chinese financial news → deduplicated Jekyll posts and feeds."""

@@ -1,0 +1,173 @@
+"""The finews site (a Jekyll site): listing pages and post pages (design §3).
+
+Selectors are class attributes so a registry entry or a subclass can override one without
+touching the extraction logic.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from urllib.parse import unquote, urljoin, urlsplit
+
+from crawler.pages.html import inner_html, outer_html, text_of, visible_blocks
+
+#: ``/<slug>/YYYY/MM/DD/<code>.html`` — the post permalink of the finews site.
+POST_PATH = re.compile(r"^/(?P<slug>[^/]+)/(?P<y>\d{4})/(?P<m>\d\d)/(?P<d>\d\d)/(?P<code>[A-Za-z]{0,4}\d{6,24})\.html$")
+CATEGORY_PATH = re.compile(r"^/category/(?P<slug>[^/]+)\.html$")
+
+
+def post_link_info(url: str) -> dict | None:
+    """Slug and info code of a post URL, or None if the URL is not a post permalink."""
+    m = POST_PATH.match(urlsplit(url).path)
+    if not m:
+        return None
+    return {"category": unquote(m["slug"]), "info_code": m["code"]}
+
+
+class FinewsListingPage:
+    """Category page, home page: lists of ``<li><a href=post>title</a></li>`` under ``<h2>`` tags."""
+
+    layout = "finews_listing"
+    link_css = "section li a::attr(href)"
+    category_link_css = "a::attr(href)"
+
+    def __init__(self, response):
+        self.response = response
+
+    def post_links(self) -> list[dict]:
+        """Absolute post URLs in page order (newest first on the live site) with slug and code."""
+        links = []
+        for href in self.response.css(self.link_css).getall():
+            url = self.response.urljoin(href.strip())
+            info = post_link_info(url)
+            if info:
+                links.append({"url": url, **info})
+        return links
+
+    def category_links(self) -> list[dict]:
+        found, seen = [], set()
+        for href in self.response.css(self.category_link_css).getall():
+            url = self.response.urljoin(href.strip())
+            m = CATEGORY_PATH.match(urlsplit(url).path)
+            if m and url not in seen:
+                seen.add(url)
+                found.append({"url": url, "category": unquote(m["slug"])})
+        return found
+
+
+class FinewsPostPage:
+    """A post page: ``<section>`` holding date, ``<h1>``, body paragraphs, source, share and tags."""
+
+    layout = "finews_post"
+    container_xpath = "//section[.//h1][1]"
+    title_xpath = ".//h1"
+    date_xpath = ".//small[re:test(., '\\d{4}-\\d\\d-\\d\\d')]"
+    source_class = "em_media"
+    share_link_xpath = ".//a[contains(@href, 'NewsShare.html')]/@href"
+    tags_xpath = ".//small[starts-with(normalize-space(.), 'tags')]/em"
+
+    def __init__(self, response):
+        self.response = response
+        found = response.xpath(self.container_xpath)
+        self.section = found[0] if found else None
+
+    @property
+    def url(self) -> str:
+        return self.response.url
+
+    def _text(self, xpath: str) -> str | None:
+        if self.section is None:
+            return None
+        node = self.section.xpath(xpath)
+        return text_of(node[0].root) if node else None
+
+    def title(self) -> str | None:
+        return self._text(self.title_xpath)
+
+    def published_raw(self) -> str | None:
+        return self._text(self.date_xpath)
+
+    def source_raw(self) -> str | None:
+        return self._text(f".//p[contains(concat(' ', normalize-space(@class), ' '), ' {self.source_class} ')]")
+
+    def share_url(self) -> str | None:
+        if self.section is None:
+            return None
+        href = self.section.xpath(self.share_link_xpath).get()
+        return urljoin(self.url, href.strip()) if href else None
+
+    def tags(self) -> list[str]:
+        if self.section is None:
+            return []
+        return [text_of(em.root) for em in self.section.xpath(self.tags_xpath)]
+
+    def category(self) -> str | None:
+        info = post_link_info(self.url)
+        return info["category"] if info else None
+
+    def info_code(self) -> str | None:
+        """From the page URL; the loader prefers the share link's ``infoCode`` when present."""
+        info = post_link_info(self.url)
+        return info["info_code"] if info else None
+
+    @cached_property
+    def _body_nodes(self) -> list:
+        if self.section is None:
+            return []
+        root = self.section.root
+        h1 = next(root.iter("h1"), None)
+        children = list(root)
+        start = children.index(h1) + 1 if h1 is not None and h1.getparent() is root else 0
+        return list(visible_blocks(children[start:], stop=self._is_footer))
+
+    def _is_footer(self, el) -> bool:
+        """The body ends at the source line, a lone autolink (share or article link), the return
+        links or the tags line, whichever comes first."""
+        classes = (el.get("class") or "").split()
+        if self.source_class in classes or el.tag == "small":
+            return True
+        if _autolink(el):
+            return True
+        return any(re.search(r"/category/[^/]+\.html$", a.get("href") or "") for a in el.iter("a"))
+
+    @cached_property
+    def _autolinks(self) -> list[str]:
+        """Hrefs of the paragraphs that are a bare URL (Markdown ``<url>`` lines) in the section."""
+        if self.section is None:
+            return []
+        return [href for el in self.section.root.iter("p") if (href := _autolink(el))]
+
+    def article_url(self) -> str | None:
+        """The upstream article a digest post points to (its bare link that is not a share link)."""
+        for href in self._autolinks:
+            if "NewsShare.html" not in href:
+                return urljoin(self.url, href)
+        return None
+
+    def digest(self) -> str | None:
+        """Rolling-news digest posts (category ``emnews``) have one plain paragraph and a bare
+        link to the article, no source line and no share link."""
+        if self.share_url() or self.source_raw() or len(self._body_nodes) != 1 or not self.article_url():
+            return None
+        return text_of(self._body_nodes[0])
+
+    def body(self) -> list[str]:
+        return [inner_html(el) if el.tag != "img" else outer_html(el) for el in self._body_nodes]
+
+    def images(self) -> list[str]:
+        return [
+            urljoin(self.url, img.get("src"))
+            for el in self._body_nodes
+            for img in el.iter("img")
+            if img.get("src")
+        ]
+
+
+
+def _autolink(el) -> str | None:
+    """The href of a paragraph that holds nothing but one link whose text is its own URL."""
+    if el.tag != "p" or len(el) != 1 or el[0].tag != "a" or (el.text or "").strip() or (el[0].tail or "").strip():
+        return None
+    href = (el[0].get("href") or "").strip()
+    return href if href and text_of(el[0]) == href else None

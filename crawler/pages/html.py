@@ -1,0 +1,115 @@
+"""lxml helpers shared by the page layouts: visible content blocks and their inner HTML.
+
+The upstream article HTML (Eastmoney's text API) carries noise that is invisible on the live page:
+``display:none`` paragraphs, stock-chart widgets between ``<!-- EM_StockImg_Start -->`` and
+``<!-- EM_StockImg_End -->`` comments, empty paragraphs. The body we keep is what a reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WIDGET_START = "EM_StockImg_Start"
+_WIDGET_END = "EM_StockImg_End"
+#: Elements whose content is never article text.
+_NEVER_CONTENT = {"script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button"}
+BLOCK_TAGS = {
+    "p", "center", "div", "blockquote", "h2", "h3", "h4", "h5", "h6", "li", "pre", "table", "figure",
+    "section", "article", "ul", "ol", "figcaption",
+}
+
+
+def is_hidden(el) -> bool:
+    return bool(_HIDDEN_STYLE.search(el.get("style") or "")) or el.get("hidden") is not None
+
+
+def drop(el) -> None:
+    """Remove ``el`` but keep its tail text in the document (lxml's remove() would lose it)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def strip_invisible(el) -> None:
+    """Drop hidden descendants, never-content elements and stock widgets inside ``el``."""
+    doomed = []
+    in_widget = False
+    for node in el.iterdescendants():  # document order; dropping inside a dropped subtree is harmless
+        if isinstance(node, etree._Comment):
+            text = node.text or ""
+            if _WIDGET_START in text:
+                in_widget = True
+            elif _WIDGET_END in text:
+                in_widget = False
+            doomed.append(node)
+            continue
+        if not isinstance(node.tag, str):  # processing instructions, entities
+            doomed.append(node)
+            continue
+        if in_widget or node.tag in _NEVER_CONTENT or is_hidden(node):
+            doomed.append(node)
+    for node in doomed:
+        drop(node)
+
+
+def inner_html(el) -> str:
+    parts = [_escape_text(el.text)] if el.text else []
+    for child in el:
+        parts.append(etree.tostring(child, encoding="unicode", method="html", with_tail=True))
+    return "".join(parts).strip()
+
+
+def outer_html(el) -> str:
+    return etree.tostring(el, encoding="unicode", method="html", with_tail=False).strip()
+
+
+def text_of(el) -> str:
+    return "".join(el.itertext()).strip()
+
+
+def has_content(el) -> bool:
+    """True when a block shows something: text other than whitespace, or an image."""
+    if text_of(el).replace("\u3000", "").replace("\xa0", "").strip():
+        return True
+    return el.tag == "img" or next(el.iter("img"), None) is not None
+
+
+def visible_blocks(children, *, stop=None):
+    """Yield the visible content blocks among ``children`` (elements and comments of a container).
+
+    Stock widgets (between the EM_StockImg comments) and hidden or empty blocks are skipped;
+    iteration ends at the first element for which ``stop(el)`` is true.
+    """
+    in_widget = False
+    for node in children:
+        if isinstance(node, etree._Comment):
+            text = node.text or ""
+            if _WIDGET_START in text:
+                in_widget = True
+            elif _WIDGET_END in text:
+                in_widget = False
+            continue
+        if not isinstance(node.tag, str):
+            continue
+        if stop is not None and stop(node):
+            return
+        if in_widget or node.tag in _NEVER_CONTENT or is_hidden(node):
+            continue
+        strip_invisible(node)
+        if has_content(node):
+            yield node
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

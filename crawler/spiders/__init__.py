@@ -1,0 +1,2 @@
+"""Spiders. ``finews`` walks any set of categories of a finews-style site; outlet spiders are
+``finews`` configured for one category each."""

@@ -1,0 +1,1 @@
+"""Item pipelines: validate → sanitise → dedupe → write post (and commit state)."""
