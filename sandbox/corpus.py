@@ -108,6 +108,19 @@ class Post:
         return self.published.astimezone(SITE_TZ)
 
     @property
+    def show_time(self) -> datetime:
+        """The true publication time in Asia/Shanghai, as Eastmoney's list APIs give it.
+
+        A front-matter date written without an offset is the Shanghai wall-clock time the original
+        system wrote; only Jekyll's reading of it as UTC makes the site show it 8 hours late.
+        """
+        m = _DATE.match(self.date_raw.strip()) if self.date_raw else None
+        if m and m.group(4) is not None and m.group(7) is None:
+            y, mo, d, hh, mm, ss = (int(v or 0) for v in m.groups()[:6])
+            return datetime(y, mo, d, hh, mm, ss, tzinfo=SITE_TZ)
+        return self.local_time
+
+    @property
     def url_path(self) -> str:
         """Jekyll's ``/:categories/:year/:month/:day/:title.html`` (local date), percent-encoded."""
         raw = f"/{self.category}/{self.local_time:%Y/%m/%d}/{self.info_code}.html"

@@ -6,32 +6,41 @@ Crawls reach it through ``MIRRORS``: the first path segment is the canonical hos
 links, exactly like the live site; only the fetch goes elsewhere.
 
 Routing is a small table of ``Route(host, regex, handler)`` matched against the percent-decoded
-path, so share pages, JSON APIs and fault injection can be added with :meth:`SandboxServer.add_route`
-without touching the request handler. Every request is counted, so tests can assert what a crawl
-fetched (and that a re-run fetched nothing new).
+path, so more pages can be added with :meth:`SandboxServer.add_route` without touching the request
+handler. Every request is counted, so tests can assert what a crawl fetched (and that a re-run
+fetched nothing new), including requests that :meth:`SandboxServer.add_fault` made fail.
+
+Besides the finews site (``render_finews``) it serves the Eastmoney side of design §3 from the same
+posts: the share host's NewsShare shell and JSON text/list APIs (``render_share``) and the public
+article pages on ``finance.eastmoney.com`` / ``stock.eastmoney.com`` (``render_eastmoney``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import struct
 import sys
 import threading
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable, NamedTuple
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
-from . import render_finews
+from . import faults, render_eastmoney, render_finews, render_share
+from .articles import Article, code_digits
 from .corpus import Post, jekyll_escape_path, load_posts
 
 FINEWS_HOST = "finews.withounder.com"
 SHARE_HOST = "finews.zning.xyz"
 EASTMONEY_HOST = "finance.eastmoney.com"
-MIRRORED_HOSTS = (FINEWS_HOST, SHARE_HOST, EASTMONEY_HOST)
+STOCK_HOST = "stock.eastmoney.com"  # some digest posts link their news page here
+MIRRORED_HOSTS = (FINEWS_HOST, SHARE_HOST, EASTMONEY_HOST, STOCK_HOST)
 CONTROL_PREFIX = "/__sandbox__/"
 
 HTML = "text/html; charset=utf-8"
@@ -47,6 +56,7 @@ class Response:
     body: bytes = b""
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
+    reset: bool = False  # drop the connection with a TCP reset instead of answering
 
 
 def html_response(text: str, status: int = 200) -> Response:
@@ -72,6 +82,37 @@ class SiteIndex:
         self.posts = posts
         self.by_path = {unquote(p.url_path): p for p in posts}
         self.categories = render_finews.categories(posts)  # slug -> tag shown on its page
+        self._articles: dict[str, Article] = {}
+        self._columns: dict[str, list[Article]] = {}
+
+    @cached_property
+    def by_code(self) -> dict[str, Post]:
+        return {p.info_code: p for p in self.posts}
+
+    @cached_property
+    def by_digits(self) -> dict[str, Post]:
+        """18-digit Eastmoney code → post (share articles and digests)."""
+        return {d: p for p in self.posts if (d := code_digits(p.info_code))}
+
+    def article(self, post: Post) -> Article:
+        article = self._articles.get(post.info_code)
+        if article is None or article.post is not post:
+            article = self._articles[post.info_code] = Article(post)
+        return article
+
+    def share_article(self, code: str) -> Article | None:
+        post = self.by_code.get(code)
+        article = self.article(post) if post else None
+        return article if article and article.is_share else None
+
+    def column(self, slug: str) -> list[Article]:
+        """A category's Eastmoney articles, newest first by the true publish time (the one the API
+        reports), which for offset-less digests is 8 hours before what the finews site shows."""
+        if slug not in self._columns:
+            own = [p for p in self.posts if p.category == slug and code_digits(p.info_code)]
+            own.sort(key=lambda p: (p.show_time, p.info_code), reverse=True)
+            self._columns[slug] = [self.article(p) for p in own]
+        return self._columns[slug]
 
 
 # --- finews routes ------------------------------------------------------------------------------
@@ -97,8 +138,54 @@ def _feed(sandbox: SandboxServer, match, query) -> Response:
     return Response(200, render_finews.render_feed(sandbox.site.posts).encode("utf-8"), ATOM)
 
 
+# --- share host and Eastmoney routes ------------------------------------------------------------
+
+
+def _param(query: str, name: str) -> str | None:
+    values = parse_qs(query, keep_blank_values=True).get(name)
+    return values[0] if values else None
+
+
+def json_response(data, status: int = 200) -> Response:
+    return Response(status, render_share.dumps(data), JSON)
+
+
+def _share_page(sandbox: SandboxServer, match, query) -> Response | None:
+    if sandbox.site.share_article(_param(query, "infoCode") or "") is None:
+        return None
+    return html_response(render_share.render_share_shell())
+
+
+def _news_text(sandbox: SandboxServer, match, query) -> Response:
+    code = _param(query, "id") or ""
+    article = sandbox.site.share_article(code)
+    return json_response(render_share.news_text(code, article, sandbox.share_api_variant))
+
+
+def _news_list(sandbox: SandboxServer, match, query) -> Response:
+    column = _param(query, "column") or ""
+    articles = sandbox.site.column(column)
+    return json_response(
+        render_share.news_list(column, articles, _param(query, "page"), _param(query, "pageSize"))
+    )
+
+
+def _eastmoney_article(sandbox: SandboxServer, match, query) -> Response | None:
+    post = sandbox.site.by_digits.get(match["digits"])
+    if post is None:
+        return None
+    return html_response(render_eastmoney.render_article(sandbox.site.article(post)))
+
+
 def _route(host: str, pattern: str, handler: Handler, cache: bool = True) -> Route:
     return Route(host, re.compile(pattern), handler, cache)
+
+
+_EASTMONEY_ROUTES = [
+    _route(host, pattern, _eastmoney_article)
+    for host in (EASTMONEY_HOST, STOCK_HOST)
+    for pattern in (r"/a/(?P<digits>\d{18})\.html", r"/news/(?P<col>\d+),(?P<digits>\d{18})\.html")
+]
 
 
 DEFAULT_ROUTES = [
@@ -106,6 +193,10 @@ DEFAULT_ROUTES = [
     _route(FINEWS_HOST, r"/feed\.xml", _feed),
     _route(FINEWS_HOST, r"/category/(?P<slug>[^/]+)\.html", _category),
     _route(FINEWS_HOST, r"/.+/\d{4}/\d{2}/\d{2}/[^/]+\.html", _post),
+    _route(SHARE_HOST, r"/html_News/NewsShare\.html", _share_page),
+    _route(SHARE_HOST, r"/NewsData/GetNewsText\.do", _news_text),
+    _route(SHARE_HOST, r"/NewsData/GetNewsList\.do", _news_list),
+    *_EASTMONEY_ROUTES,
 ]
 
 
@@ -125,6 +216,10 @@ class SandboxServer:
 
     >>> with SandboxServer() as site:  # doctest: +SKIP
     ...     mirrors = site.mirrors()   # -> pass as the MIRRORS setting
+
+    ``share_api_variant`` picks the text API's field: ``"mixed"`` (per article, as a fleet of
+    old and new servers answers), ``"text"`` or ``"content"``. ``fault_delay`` is how long a
+    ``"timeout"`` fault stalls before answering.
     """
 
     def __init__(
@@ -135,8 +230,15 @@ class SandboxServer:
         extra_posts: Iterable[Post] = (),
         include_corpus: bool = True,
         verbose: bool = False,
+        share_api_variant: str = "mixed",
+        fault_delay: float = 5.0,
     ):
         self.host, self.port, self.verbose = host, port, verbose
+        render_share.text_field("0", share_api_variant)  # reject a bad variant now, not per request
+        self._share_api_variant = share_api_variant
+        self.fault_delay = fault_delay
+        self.faults = faults.FaultTable()
+        self.stopping = threading.Event()  # set by stop(): wakes requests stalled by a fault
         self.routes: list[Route] = list(DEFAULT_ROUTES)
         self._lock = threading.RLock()
         self._posts: list[Post] = load_posts(corpus_dir) if include_corpus else []
@@ -152,6 +254,7 @@ class SandboxServer:
     def start(self) -> SandboxServer:
         """Bind (port 0 = a free port) and serve from a daemon thread."""
         if self._httpd is None:
+            self.stopping.clear()
             self._httpd = _HTTPServer((self.host, self.port), _RequestHandler)
             self._httpd.sandbox = self
             self.port = self._httpd.server_address[1]
@@ -164,6 +267,7 @@ class SandboxServer:
 
     def stop(self) -> None:
         if self._httpd is not None:
+            self.stopping.set()
             self._httpd.shutdown()
             self._httpd.server_close()
             self._thread.join(timeout=5)
@@ -204,6 +308,30 @@ class SandboxServer:
             if self._site is None:
                 self._site = SiteIndex(list(self._posts))
             return self._site
+
+    @property
+    def share_api_variant(self) -> str:
+        return self._share_api_variant
+
+    @share_api_variant.setter
+    def share_api_variant(self, variant: str) -> None:
+        render_share.text_field("0", variant)
+        with self._lock:
+            self._share_api_variant = variant
+            self._cache.clear()
+            self._generation += 1
+
+    def add_fault(self, host: str | None, path_regex: str, kind: str, times: int | None = None) -> faults.Fault:
+        """Make matching requests fail (see :mod:`sandbox.faults`); ``host=None`` means any host.
+
+        Kinds: ``"404"``, ``"500"``, ``"502"``, ``"503"``, ``"timeout"`` (stall ``fault_delay``
+        seconds, then answer normally), ``"reset"`` (drop the connection, no response).
+        ``times=N`` fails only the first N matches. Returns the fault (``fired`` counts uses).
+        """
+        return self.faults.add(host, path_regex, kind, times)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
 
     def add_route(self, host: str, pattern: str, handler: Handler, cache: bool = True) -> None:
         """Add a route ahead of the existing ones (so it can also override or break a page)."""
@@ -252,6 +380,12 @@ class SandboxServer:
         with self._lock:
             self._hits[(host, logged)] += 1
         decoded = unquote(rest)
+        fault = self.faults.take(host, decoded, query)
+        if fault is not None:
+            return faults.apply(fault, self, lambda: self._answer(host, decoded, query, path))
+        return self._answer(host, decoded, query, path)
+
+    def _answer(self, host: str, decoded: str, query: str, path: str) -> Response:
         key = (host, decoded, query)
         with self._lock:
             if key in self._cache:
@@ -287,6 +421,24 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     sandbox: SandboxServer
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._resets: set[int] = set()
+        self._resets_lock = threading.Lock()
+
+    def mark_reset(self, request: socket.socket) -> None:
+        with self._resets_lock:
+            self._resets.add(id(request))
+
+    def shutdown_request(self, request) -> None:
+        with self._resets_lock:
+            reset = id(request) in self._resets
+            self._resets.discard(id(request))
+        if reset:
+            self.close_request(request)  # no half-close: the linger-0 close sends the RST
+        else:
+            super().shutdown_request(request)
+
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
@@ -309,14 +461,33 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except Exception:  # a broken handler must show up in test output, not hang the client
             traceback.print_exc(file=sys.stderr)
             response = html_response("<h1>500 Internal Server Error</h1>\n", 500)
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if send_body:
-            self.wfile.write(response.body)
+        if response.reset:
+            self._reset()
+            return
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if send_body:
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. a timeout fault)
+            self.close_connection = True
+
+    def _reset(self) -> None:
+        """Drop the connection with a TCP reset, the way a crashed peer or a middlebox does.
+
+        Linger 0 turns the close into an RST; the server then skips its usual half-close (which
+        would send a FIN first and look like a clean end of stream to the client).
+        """
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            return
+        self.server.mark_reset(self.connection)
 
     def version_string(self) -> str:
         return self.server_version

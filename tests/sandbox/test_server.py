@@ -96,6 +96,7 @@ def test_mirrors_route_by_canonical_host(sandbox):
         "finews.withounder.com": sandbox.base_url + "/finews.withounder.com",
         "finews.zning.xyz": sandbox.base_url + "/finews.zning.xyz",
         "finance.eastmoney.com": sandbox.base_url + "/finance.eastmoney.com",
+        "stock.eastmoney.com": sandbox.base_url + "/stock.eastmoney.com",  # a digest links there
     }
 
 
