@@ -32,3 +32,7 @@ class ArticleItem(scrapy.Item):
     fingerprint = scrapy.Field()  # content hash (set by the dedupe pipeline)
     crawled_at = scrapy.Field(serializer=_iso)
     layout = scrapy.Field()  # name of the page layout that produced the item (for drift reports)
+    # 64-bit SimHash of the body text (near-duplicate pipeline); exported as 16 hex digits, since a
+    # JSON number that large would be rounded by JavaScript consumers.
+    simhash = scrapy.Field(serializer=lambda v: f"{v:016x}" if isinstance(v, int) else v)
+    duplicate_of = scrapy.Field()  # info code of the earlier article this one is a syndicated copy of

@@ -29,9 +29,13 @@ def clean_text(value: str) -> str | None:
 
 
 def source_name(value: str) -> str | None:
-    """``（文章来源：科技日报）`` or ``来源：科技日报`` → ``科技日报``."""
-    m = _SOURCE.search(value.strip())
-    return m["name"].strip() if m else None
+    """``（文章来源：科技日报）``, ``来源：科技日报`` or a bare ``科技日报`` → ``科技日报``."""
+    value = value.strip()
+    m = _SOURCE.search(value)
+    if m:
+        return m["name"].strip()
+    # A bare media name (an API's mediaName field); a sentence is not a media name.
+    return value if value and len(value) <= 30 and not re.search(r"[：:，,。（）()]", value) else None
 
 
 def info_code_from(value: str) -> str | None:

@@ -75,5 +75,6 @@ class PostWriterPipeline:
             post_path=str(path.relative_to(self.site_dir)),
             url=item.get("url"),
             spider=self.crawler.spider.name if self.crawler.spider else None,
+            simhash=item.get("simhash"),
         )
         return item

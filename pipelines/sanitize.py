@@ -67,7 +67,8 @@ class SanitizePipeline:
                 body.append(cleaned)
             else:
                 self.stats.inc_value("sanitize/paragraphs_emptied")
-        item["body"] = body
+        if "body" in item:
+            item["body"] = body
         title = item.get("title") or ""
         if len(title) > self.title_max:
             item["title"] = title[: self.title_max - 1].rstrip() + "…"

@@ -6,6 +6,8 @@ process is also exactly what an operator's cron job runs.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -24,6 +26,7 @@ class CrawlResult:
     site_dir: Path
     state_dir: Path
     feed_items: list
+    csv_rows: list
 
     def posts(self, folder="_posts") -> dict[str, Path]:
         d = self.site_dir / folder
@@ -36,6 +39,7 @@ def run_crawl(spider, *, sandbox, workdir: Path, args=None, settings=None, timeo
     run_no = len(list(workdir.glob("stats-*.json")))
     stats_file = workdir / f"stats-{run_no}.json"
     feed_file = workdir / f"feed-{run_no}.jsonl"
+    csv_file = workdir / f"feed-{run_no}.csv"
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
     for key, value in (args or {}).items():
         cmd += ["-a", f"{key}={value}"]
@@ -44,7 +48,9 @@ def run_crawl(spider, *, sandbox, workdir: Path, args=None, settings=None, timeo
         "SITE_DIR": str(site_dir),
         "STATE_DIR": str(state_dir),
         "STATS_FILE": str(stats_file),
-        "FEEDS": json.dumps({str(feed_file): {"format": "jsonlines", "encoding": "utf8"}}),
+        "FEEDS": json.dumps(
+            {str(feed_file): {"format": "jsonlines", "encoding": "utf8"}, str(csv_file): {"format": "csv", "encoding": "utf8"}}
+        ),
         "LOG_LEVEL": "INFO",
     }
     base.update(settings or {})
@@ -58,4 +64,5 @@ def run_crawl(spider, *, sandbox, workdir: Path, args=None, settings=None, timeo
         if feed_file.exists()
         else []
     )
-    return CrawlResult(proc.returncode, stats, proc.stdout + proc.stderr, site_dir, state_dir, items)
+    rows = list(csv.DictReader(io.StringIO(csv_file.read_text("utf-8")))) if csv_file.exists() else []
+    return CrawlResult(proc.returncode, stats, proc.stdout + proc.stderr, site_dir, state_dir, items, rows)

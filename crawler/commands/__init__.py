@@ -1,1 +1,2 @@
-"""Project commands for ``scrapy <command>``: ``demo`` and ``sandbox``."""
+"""Project commands for ``scrapy <command>``: ``crawl`` (argument check), ``crawlall``, ``upkeep``,
+``demo`` and ``sandbox``."""

@@ -41,6 +41,30 @@ def drop(el) -> None:
     parent.remove(el)
 
 
+def unwrap(el) -> None:
+    """Replace ``el`` by its children and text (a link around a stock name becomes the name)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    index = parent.index(el)
+    prev = el.getprevious()
+    lead = el.text or ""
+    if prev is not None:
+        prev.tail = (prev.tail or "") + lead
+    else:
+        parent.text = (parent.text or "") + lead
+    children = list(el)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    last = children[-1] if children else parent[index - 1] if index > 0 else None
+    tail = el.tail or ""
+    if last is not None:
+        last.tail = (last.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
 def strip_invisible(el) -> None:
     """Drop hidden descendants, never-content elements and stock widgets inside ``el``."""
     doomed = []

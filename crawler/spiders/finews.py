@@ -1,37 +1,25 @@
 """Crawl a finews-style Jekyll site: listing pages → post pages → ArticleItem.
 
-Crawling (which pages to visit) lives here; extraction (what a page says) lives in
-``crawler.pages``; cleaning lives in ``crawler.loaders``.
+Crawling (which pages to visit) lives here and in ``base``; extraction (what a page says) lives
+in ``crawler.pages``; cleaning lives in ``crawler.loaders``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from urllib.parse import quote
-
 import pydantic
-import scrapy
 
-from crawler.dates import SHANGHAI
 from crawler.loaders import load_article
-from crawler.middlewares.incremental import ARTICLE_KEY
-from crawler.pages.finews import FinewsListingPage, FinewsPostPage
-from crawler.spiders.arguments import SpiderArguments, parse_arguments
+from crawler.pages.finews import FinewsPostPage
+from crawler.spiders.arguments import SpiderArguments
+from crawler.sources import SLUG_PATTERN, category_url
+from crawler.spiders.base import ArticleSpider
 
 SITE = "https://finews.withounder.com"
-# A category slug as the live site names them: pinyin, digits, `·`, brackets, dots, dashes.
-_SLUG = re.compile(r"^[\w·()（）.\-]+$")
-
-
-def category_url(slug: str, site: str = SITE) -> str:
-    # Jekyll escapes non-ASCII in page URLs (· → %C2%B7) and keeps RFC 3986 sub-delimiters.
-    return f"{site}/category/{quote(slug, safe='!$&()*+,;=:@')}.html"
 
 
 def parse_categories(value) -> tuple[str, ...]:
     slugs = tuple(s.strip() for s in str(value).split(",") if s.strip())
-    bad = [s for s in slugs if not _SLUG.match(s) or s.startswith(".")]
+    bad = [s for s in slugs if not SLUG_PATTERN.fullmatch(s)]
     if bad or not slugs:
         raise ValueError(
             f"{value!r} is not a list of category slugs; give one or more separated by commas, "
@@ -49,49 +37,50 @@ class FinewsArguments(SpiderArguments):
         return None if value is None else parse_categories(value)
 
 
-class FinewsSpider(scrapy.Spider):
-    """Every category of the site (discovered from the home page), or ``-a category=a,b``."""
+class FinewsSpider(ArticleSpider):
+    """Every category of the site (from the home page and the feed), or ``-a category=a,b``."""
 
     name = "finews"
     site = SITE
     categories: tuple[str, ...] = ()
-
+    #: Listing URLs to start from; empty = the category pages of ``categories``.
+    listings: tuple[str, ...] = ()
+    #: Page class for post pages (the registry loader makes subclasses with selector overrides).
+    post_page_class = FinewsPostPage
     Arguments = FinewsArguments
 
     def __init__(self, *args, **kwargs):
-        self.args = parse_arguments(self.Arguments, self.name, kwargs)
-        super().__init__(*args, **{k: v for k, v in kwargs.items() if k.startswith("_")})
+        super().__init__(*args, **kwargs)
         if self.args.category is not None:
             self.categories = self.args.category
+            self.listings = ()
+
+    def start_urls_for_run(self) -> list[str]:
+        if self.listings:
+            return list(self.listings)
+        if self.categories:
+            return [category_url(slug, self.site) for slug in self.categories]
+        return [f"{self.site}/", f"{self.site}/feed.xml"]
 
     async def start(self):
-        if self.categories:
-            for slug in self.categories:
-                yield scrapy.Request(category_url(slug, self.site), callback=self.parse_listing, dont_filter=True)
-        else:
-            yield scrapy.Request(f"{self.site}/", callback=self.parse_home, dont_filter=True)
+        for url in self.start_urls_for_run():
+            callback_home = not self.categories and not self.listings and url.endswith("/")
+            request = self.listing_request(url, dont_filter=True)
+            yield request.replace(callback=self.parse_home) if callback_home else request
 
-    def parse_home(self, response):
+    def parse_home(self, response, page: int = 1):
+        from crawler.pages.finews import FinewsListingPage
+
         for link in FinewsListingPage(response).category_links():
-            yield response.follow(link["url"], callback=self.parse_listing)
-        yield from self.parse_listing(response)
+            yield self.listing_request(link["url"])
+        yield from self.parse_listing(response, page=page)
 
-    def parse_listing(self, response):
-        links = FinewsListingPage(response).post_links()
-        self.crawler.stats.inc_value("listing/pages")
-        self.crawler.stats.inc_value("listing/links", len(links))
-        for link in links:
-            if self.categories and link["category"] not in self.categories:
-                continue
-            yield scrapy.Request(link["url"], callback=self.parse_post, meta={ARTICLE_KEY: link["info_code"]})
+    def accepts(self, link: dict) -> bool:
+        return not self.categories or link.get("category") in (None, *self.categories)
 
     def parse_post(self, response):
-        page = FinewsPostPage(response)
-        yield load_article(page, crawled_at=dt.datetime.now(SHANGHAI).replace(microsecond=0))
-
-
-class KejiribaoSpider(FinewsSpider):
-    """科技日报: the category ``kejiribao`` of the finews site."""
-
-    name = "kejiribao"
-    categories = ("kejiribao",)
+        item = load_article(self.post_page_class(response), crawled_at=self.now())
+        if item.get("share_url") and item.get("info_code") and self.settings.getbool("FOLLOW_SHARE_LINKS", True):
+            yield self.share_request(item["info_code"], item["share_url"], fallback=item)
+        else:
+            yield item

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import CORPUS_DIR
 from tests.crawling import run_crawl
+from tests.feed_schema import assert_valid, csv_row_to_record
 from tests.postfile import images, read_post
 
 OLD_POSTS = sorted((CORPUS_DIR / "finews_posts" / "old_post").glob("*.md"))
@@ -42,3 +43,16 @@ def test_post_is_reproduced(crawled, expected_path):
 def test_nothing_was_dropped(crawled):
     assert not any(k.startswith("validate/dropped") for k in crawled.stats), crawled.stats
     assert crawled.stats.get("item_scraped_count", 0) == len(crawled.posts())
+
+
+def test_feeds_follow_the_schema(crawled):
+    assert len(crawled.feed_items) == len(crawled.posts()) > 0
+    for record in crawled.feed_items:
+        assert_valid(record)
+    # the CSV feed holds the same records, one row each, list fields as JSON text
+    assert len(crawled.csv_rows) == len(crawled.feed_items)
+    by_code = {r["info_code"]: r for r in crawled.feed_items}
+    for row in crawled.csv_rows:
+        record = csv_row_to_record(row)
+        assert_valid(record)
+        assert record["body" if "body" in record else "digest"] == by_code[record["info_code"]].get("body", by_code[record["info_code"]].get("digest"))

@@ -1,0 +1,55 @@
+"""`scrapy crawlall`: several outlet spiders in one process, progress in a terminal."""
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+from tests.crawling import ROOT
+from tests.postfile import read_post
+
+OUTLETS = ["kejiribao", "zhengquanshibao", "quanshangzhongguo"]
+
+
+def run_in_terminal(cmd, timeout=120) -> tuple[int, str]:
+    """Run ``cmd`` with a pseudo-terminal as stdout/stderr, as a person at a shell would."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    return proc.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_crawlall_runs_outlets_in_one_process(sandbox, tmp_path):
+    cmd = [
+        sys.executable, "-m", "scrapy", "crawlall", *OUTLETS,
+        "-s", f"MIRRORS={json.dumps(sandbox.mirrors())}",
+        "-s", f"SITE_DIR={tmp_path / 'site'}",
+        "-s", f"STATE_DIR={tmp_path / 'state'}",
+        "-s", "FEEDS={}",
+    ]
+    code, out = run_in_terminal(cmd)
+    assert code == 0, out[-3000:]
+    assert "[crawlall] 3/3 spiders finished, 7 posts written" in out
+    for name, written in (("kejiribao", 1), ("zhengquanshibao", 3), ("quanshangzhongguo", 3)):
+        assert f"{name}: finished, {written} written" in out
+    posts = sorted((tmp_path / "site" / "_posts").glob("*.md"))
+    assert len(posts) == 7
+    assert {read_post(p).front_matter["categories"] for p in posts} == set(OUTLETS)
+
+
+def test_crawlall_rejects_unknown_spiders():
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "crawlall", "kejiribao", "nope"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "no spider named nope" in proc.stderr
