@@ -367,6 +367,20 @@ class SandboxServer:
     def reset_hits(self) -> None:
         with self._lock:
             self._hits.clear()
+            self.max_in_flight = self.in_flight
+
+    # concurrency seen by the server: how a test proves a client's connection limits
+    in_flight = 0
+    max_in_flight = 0
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     # request handling (called from server threads)
     def respond(self, target: str) -> Response:
@@ -456,11 +470,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         # http.server decodes the request line as Latin-1; undo that so a raw UTF-8 path
         # (``/category/a·b.html`` sent unencoded) reaches the routes as the same text.
         target = self.path.encode("latin-1").decode("utf-8", "replace")
+        self.server.sandbox._enter()
         try:
             response = self.server.sandbox.respond(target)
         except Exception:  # a broken handler must show up in test output, not hang the client
             traceback.print_exc(file=sys.stderr)
             response = html_response("<h1>500 Internal Server Error</h1>\n", 500)
+        finally:
+            self.server.sandbox._leave()
         if response.reset:
             self._reset()
             return

@@ -14,13 +14,16 @@ import sys
 from scrapy import signals
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.spiders.arguments import SpiderArgumentError, parse_arguments
 
 
 class Command(BaseRunSpiderCommand):
     requires_project = True
-    default_settings = {"LOG_LEVEL": "WARNING", "SHARED_CONCURRENCY_ENABLED": True}
+    #: Applied over the project's settings unless given on the command line (a command's
+    #: ``default_settings`` rank below settings.py, so they are set in ``run``).
+    overrides = {"LOG_LEVEL": "WARNING", "SHARED_CONCURRENCY_ENABLED": True}
 
     def syntax(self):
         return "[options] [spider …]"
@@ -53,6 +56,10 @@ class Command(BaseRunSpiderCommand):
                     parse_arguments(model, name, opts.spargs)
                 except SpiderArgumentError as exc:
                     raise UsageError(str(exc), print_help=False) from None
+
+        for key, value in self.overrides.items():
+            if self.settings.getpriority(key) < SETTINGS_PRIORITIES["cmdline"]:
+                self.settings.set(key, value, priority="cmdline")
 
         self.results: dict[str, dict] = {}
         self.total = len(names)

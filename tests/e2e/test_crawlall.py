@@ -53,3 +53,32 @@ def test_crawlall_rejects_unknown_spiders():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "no spider named nope" in proc.stderr
+
+
+def run_crawlall(server, tmp_path, *extra):
+    cmd = [
+        sys.executable, "-m", "scrapy", "crawlall", *OUTLETS,
+        "-s", f"MIRRORS={json.dumps(server.mirrors())}",
+        "-s", f"SITE_DIR={tmp_path / 'site'}", "-s", f"STATE_DIR={tmp_path / 'state'}",
+        "-s", "FEEDS={}", "-s", "FOLLOW_SHARE_LINKS=False", *extra,
+    ]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_connection_limits_are_shared_by_all_spiders(corpus_dir, tmp_path):
+    """Measured at the server: slow post pages, three spiders; without the shared limit they
+    overlap, with SHARED_CONCURRENT_REQUESTS_PER_HOST=1 never more than one request is open."""
+    from sandbox import SandboxServer
+
+    with SandboxServer(corpus_dir=corpus_dir, fault_delay=0.3) as server:
+        server.add_fault("finews.withounder.com", r"/(kejiribao|zhengquanshibao|quanshangzhongguo)/", "timeout")
+        free = run_crawlall(server, tmp_path / "free", "-s", "SHARED_CONCURRENCY_ENABLED=False")
+        assert free.returncode == 0, free.stderr[-3000:]
+        assert server.max_in_flight >= 2
+
+        server.reset_hits()
+        server.max_in_flight = 0
+        shared = run_crawlall(server, tmp_path / "shared", "-s", "SHARED_CONCURRENT_REQUESTS_PER_HOST=1")
+        assert shared.returncode == 0, shared.stderr[-3000:]
+        assert server.max_in_flight == 1
+        assert len(list((tmp_path / "shared" / "site" / "_posts").glob("*.md"))) == 7
