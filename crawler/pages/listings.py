@@ -58,7 +58,9 @@ class NewsListApiPage:
             rec = {str(k).lower(): v for k, v in raw.items()}
             code = str(rec.get("code") or rec.get("infocode") or "")
             if not code and rec.get("url"):
-                code = info_code_from(str(rec["url"])) or (_CODE.search(str(rec["url"])) or [None])[0] or ""
+                # No code field: the share link's infoCode, or the 18 digits of an article URL.
+                digits = _CODE.search(str(rec["url"]))
+                code = info_code_from(str(rec["url"])) or (digits.group(0) if digits else "")
             found.append(
                 {
                     "info_code": code,
@@ -97,12 +99,3 @@ def _unwrap(data) -> dict:
             return _unwrap(low[key])
     return low
 
-
-def share_link_info(url: str) -> dict | None:
-    code = info_code_from(url) if "NewsShare.html" in url else None
-    return {"url": url, "info_code": code} if code else None
-
-
-def article_link_info(url: str) -> dict | None:
-    """A link a listing may carry: a finews post, or a share link."""
-    return post_link_info(url) and {"url": url, **post_link_info(url)} or share_link_info(url)
