@@ -57,6 +57,8 @@ class Response:
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False  # drop the connection with a TCP reset instead of answering
+    content_length: int | None = None  # announce this length instead of the body's (faults lie)
+    close: bool = False  # close the connection after the body, as a server dying mid-answer does
 
 
 def html_response(text: str, status: int = 200) -> Response:
@@ -232,6 +234,7 @@ class SandboxServer:
         verbose: bool = False,
         share_api_variant: str = "mixed",
         fault_delay: float = 5.0,
+        layout_drift: bool = False,
     ):
         self.host, self.port, self.verbose = host, port, verbose
         render_share.text_field("0", share_api_variant)  # reject a bad variant now, not per request
@@ -249,6 +252,11 @@ class SandboxServer:
         self._hits: Counter[tuple[str, str]] = Counter()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.layout_drift = False
+        if layout_drift:  # post and article pages in a changed template (sandbox/render_drift.py)
+            from . import render_drift
+
+            render_drift.install(self)
 
     # lifecycle
     def start(self) -> SandboxServer:
@@ -325,8 +333,13 @@ class SandboxServer:
         """Make matching requests fail (see :mod:`sandbox.faults`); ``host=None`` means any host.
 
         Kinds: ``"404"``, ``"500"``, ``"502"``, ``"503"``, ``"timeout"`` (stall ``fault_delay``
-        seconds, then answer normally), ``"reset"`` (drop the connection, no response).
-        ``times=N`` fails only the first N matches. Returns the fault (``fired`` counts uses).
+        seconds, then answer normally), ``"reset"`` (drop the connection, no response),
+        ``"truncated"`` (full Content-Length, half the body, close), ``"length_lie"`` (whole body,
+        larger Content-Length, close), ``"redirect_loop"`` (302 to itself), ``"empty"`` (200, no
+        body), ``"huge"`` (the page padded to 10 MB), ``"endless_listing"`` (next page forever,
+        same links), ``"gbk[:header:meta]"`` (HTML re-encoded as GBK/GB18030, declaring the given
+        charsets, ``none`` for no declaration). ``times=N`` fails only the first N matches.
+        Returns the fault (``fired`` counts uses).
         """
         return self.faults.add(host, path_regex, kind, times)
 
@@ -396,7 +409,8 @@ class SandboxServer:
         decoded = unquote(rest)
         fault = self.faults.take(host, decoded, query)
         if fault is not None:
-            return faults.apply(fault, self, lambda: self._answer(host, decoded, query, path))
+            normal = lambda other=None: self._answer(host, decoded, query if other is None else other, path)  # noqa: E731
+            return faults.apply(fault, self, normal, faults.Request(host, path, query))
         return self._answer(host, decoded, query, path)
 
     def _answer(self, host: str, decoded: str, query: str, path: str) -> Response:
@@ -458,6 +472,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
     server_version = "finews-sandbox/1"
     timeout = 30  # close idle keep-alive connections instead of holding a thread forever
+    # Headers and body leave in two writes; with Nagle on, the second waits for the client's
+    # delayed ACK (40 ms on Linux), which capped a keep-alive connection at ~25 answers a second.
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def do_GET(self):
@@ -484,12 +501,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
         try:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
+            length = len(response.body) if response.content_length is None else response.content_length
+            self.send_header("Content-Length", str(length))
             for name, value in response.headers.items():
                 self.send_header(name, value)
             self.end_headers()
             if send_body:
                 self.wfile.write(response.body)
+            if response.close:
+                self.close_connection = True
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. a timeout fault)
             self.close_connection = True
 

@@ -57,10 +57,11 @@ def run_crawl(spider, *, sandbox, workdir: Path, args=None, settings=None, timeo
     for key, value in base.items():
         cmd += ["-s", f"{key}={value}"]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, errors="replace", timeout=timeout)
     stats = json.loads(stats_file.read_text("utf-8")) if stats_file.exists() else {}
     items = (
-        [json.loads(line) for line in feed_file.read_text("utf-8").splitlines() if line.strip()]
+        # split on "\n" only: str.splitlines() would also split inside a title holding U+2028
+        [json.loads(line) for line in feed_file.read_text("utf-8").split("\n") if line.strip()]
         if feed_file.exists()
         else []
     )

@@ -86,7 +86,10 @@ class ShareApiText:
 
     @cached_property
     def _parsed(self):
-        return _body_and_source(_blocks_from_html(self.html.replace("\r\n", "\n"))) if self.found else ([], None)
+        if not self.found:
+            return [], None
+        # NUL is never text; lxml would turn it into U+FFFD inside the paragraph.
+        return _body_and_source(_blocks_from_html(self.html.replace("\r\n", "\n").replace("\x00", "")))
 
     def body(self) -> list[str]:
         return self._parsed[0]
