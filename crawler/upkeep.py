@@ -19,13 +19,13 @@ import errno
 import logging
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from crawler.dates import SHANGHAI
+from crawler.files import atomic_write, fsync_dir
 
 logger = logging.getLogger(__name__)
 
@@ -154,19 +154,6 @@ def archive_cutoff(days: int, *, now=None) -> dt.date:
     return _today(now) - dt.timedelta(days=days)
 
 
-def _fsync_dir(folder: Path) -> None:
-    # A rename or unlink is only durable once its directory is; best effort where unsupported.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
 
 def _same_bytes(a: Path, b: Path) -> bool:
     try:
@@ -202,15 +189,15 @@ def _move_post(src: Path, dst: Path) -> str:
         os.replace(src, dst)
     else:
         os.unlink(src)
-    _fsync_dir(dst.parent)
-    _fsync_dir(src.parent)
+    fsync_dir(dst.parent)
+    fsync_dir(src.parent)
     return "moved"
 
 
 def _resolve_existing(src: Path, dst: Path) -> str:
     if _same_bytes(src, dst):
         os.unlink(src)
-        _fsync_dir(src.parent)
+        fsync_dir(src.parent)
         return "already"
     logger.warning(
         "upkeep: not archiving %s: %s exists with different content; both kept, resolve by hand", src, dst
@@ -318,22 +305,6 @@ def _category_path(site: Path, slug: str) -> Path | None:
     return path
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
 
 def category_titles(site_dir) -> tuple[dict[str, str], int]:
     """``{slug: title}`` for every category with posts, and how many posts could not be read.
@@ -389,7 +360,7 @@ def write_category_pages(site_dir) -> CategoryResult:
         if unchanged:
             result.pages_unchanged += 1
             continue
-        _atomic_write(path, data)
+        atomic_write(path, data)
         result.pages_written += 1
     if result.pages_written:
         logger.debug("upkeep: category pages: %s", result.summary())

@@ -16,6 +16,8 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from crawler.commands.crawl import preflight
+from crawler.extensions.health import exit_code
 from crawler.spiders.arguments import SpiderArgumentError, parse_arguments
 
 
@@ -57,6 +59,10 @@ class Command(BaseRunSpiderCommand):
                 except SpiderArgumentError as exc:
                     raise UsageError(str(exc), print_help=False) from None
 
+        problem = preflight(self.settings)
+        if problem:
+            raise UsageError(problem, print_help=False)
+
         for key, value in self.overrides.items():
             if self.settings.getpriority(key) < SETTINGS_PRIORITIES["cmdline"]:
                 self.settings.set(key, value, priority="cmdline")
@@ -84,7 +90,7 @@ class Command(BaseRunSpiderCommand):
                 f"{stats.get('incremental/skipped', 0)} skipped, {stats.get('validate/dropped', 0)} dropped, "
                 f"{stats.get('log_count/ERROR', 0)} errors"
             )
-            failed += result["finish_reason"] != "finished"
+            failed += exit_code({**stats, "finish_reason": result["finish_reason"]}) != 0
         if failed or self.crawler_process.bootstrap_failed:
             self.exitcode = 1
 

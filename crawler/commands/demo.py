@@ -8,10 +8,14 @@ shows incremental crawling: the listing is fetched, nothing else.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
+
+from crawler.commands.crawl import preflight
+from crawler.extensions.health import exit_code
 
 
 class Command(BaseRunSpiderCommand):
@@ -32,6 +36,11 @@ class Command(BaseRunSpiderCommand):
         server = SandboxServer().start()
         try:
             self.settings.set("MIRRORS", server.mirrors(), priority="cmdline")
+            problem = preflight(self.settings)
+            if problem:
+                print(f"error: {problem}", file=sys.stderr)
+                self.exitcode = 2
+                return
             print(f"sandbox site serving the corpus at {server.base_url}")
             crawler = self._create_crawler(spider)
             self.crawler_process.crawl(crawler, **opts.spargs)
@@ -40,6 +49,7 @@ class Command(BaseRunSpiderCommand):
                 self.exitcode = 1
                 return
             stats = crawler.stats.get_stats()
+            self.exitcode = exit_code(stats)
             site = Path(self.settings.get("SITE_DIR"))
             print(
                 f"\n{spider}: {stats.get('posts/written', 0)} posts written, "

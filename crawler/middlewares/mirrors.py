@@ -9,9 +9,13 @@ incremental state therefore key on canonical URLs, whichever mirror served them.
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import urlsplit, urlunsplit
 
-from scrapy.exceptions import NotConfigured
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
+
+logger = logging.getLogger(__name__)
 
 _META_CANONICAL = "mirror_canonical_url"
 
@@ -59,7 +63,14 @@ class MirrorsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        mirrors = parse_mirrors(crawler.settings.get("MIRRORS") or {})
+        try:
+            mirrors = parse_mirrors(crawler.settings.get("MIRRORS") or {})
+        except MirrorsConfigError as exc:
+            # Not NotConfigured: a crawl meant for a mirror must never fall through to the live
+            # site. `scrapy crawl` rejects the value before the engine starts; other runners
+            # (Scrapyd) get one log line and the spider closed as `mirrors_invalid` while it opens.
+            logger.error("%s", exc)
+            return _RefuseAll(crawler)
         if not mirrors:
             raise NotConfigured
         return cls(mirrors, crawler.stats)
@@ -101,3 +112,18 @@ class MirrorsMiddleware:
             return response.replace(url=canonical)
         mapped = self.to_canonical(response.url)
         return response.replace(url=mapped) if mapped else response
+
+
+class _RefuseAll:
+    """Stand-in for a middleware whose MIRRORS value is unusable: nothing goes on the wire."""
+
+    REASON = "mirrors_invalid"
+
+    def __init__(self, crawler):
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    def spider_opened(self, spider):
+        raise CloseSpider(self.REASON)
+
+    def process_request(self, request, spider=None):
+        raise IgnoreRequest(f"MIRRORS is invalid ({self.REASON})")
