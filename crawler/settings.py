@@ -117,3 +117,92 @@ NEAR_DUPLICATE_MAX_DISTANCE = 4
 NEAR_DUPLICATE_MIN_CHARS = 50
 #: Between exact dedupe (300) and the post writer (400).
 ITEM_PIPELINES["pipelines.near_duplicates.NearDuplicatePipeline"] = 350
+
+# --- crash safety and health for cron (crawler/extensions/lock.py, health.py; docs/operations.md) ---
+#: One run per spider at a time (lock file STATE_DIR/locks/<spider>.lock). A second run waits up to
+#: this many seconds for the first to finish, then exits with code 3; 0 = exit at once.
+LOCK_WAIT_SECONDS = 0
+#: A run in which more than this share of the processed article pages failed extraction (a field
+#: the page should give is missing: a layout change) is unhealthy: `scrapy crawl` exits 1.
+HEALTH_MAX_EXTRACTION_FAILURE_SHARE = 0.5
+#: The lock first, before any other component touches the site or the store.
+EXTENSIONS["crawler.extensions.lock.CrawlLock"] = 0
+#: 490, before StatsFile (500): the health/* verdict must be in the stats it writes out.
+EXTENSIONS["crawler.extensions.health.HealthCheck"] = 490
+
+# --- bad input: wrong or missing charsets (crawler/middlewares/encoding.py; docs/bad-input.md) ---
+#: Re-read HTML whose declared charset is wrong or missing (GBK/GB18030 served as utf-8 or with no
+#: declaration) when the body decodes cleanly as GB18030 or UTF-8; counted in encoding/corrected/*.
+ENCODING_CORRECTION_ENABLED = True
+#: 90: after retries, redirects and decompression (their process_response runs first), before the
+#: mirror rewrite (50) hands the response to the spider.
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.encoding.EncodingMiddleware"] = 90
+
+# --- several machines, monitoring, run history (crawler/distributed, crawler/monitoring; docs/running.md) ---
+#: Distributed mode: the Redis every worker shares (request queue, dupefilter, article store), e.g.
+#: redis://10.0.0.5:6379/0. Empty = one process with the SQLite store, as always.
+DISTRIBUTED_REDIS_URL = ""
+#: Prefix of every Redis key, so one Redis can hold several independent deployments.
+DISTRIBUTED_KEY_PREFIX = "finews"
+#: A worker stops once the shared queue is empty and nothing is in flight anywhere for this long.
+DISTRIBUTED_IDLE_BEFORE_CLOSE = 30
+#: A worker that has not renewed its liveness key for this long is dead: its in-flight requests go
+#: back to the queue and its claims may be taken over.
+DISTRIBUTED_WORKER_TIMEOUT = 30
+#: Safety TTL of a crawl round's dupefilter (seconds, renewed on use); the round's last worker
+#: deletes it anyway, so memory never grows across rounds.
+DISTRIBUTED_DUPEFILTER_TTL = 86400
+#: How long one worker's claim on an article (while it writes the post) blocks the others at most.
+DISTRIBUTED_CLAIM_TTL = 60
+ADDONS = globals().get("ADDONS", {})
+ADDONS["crawler.distributed.DistributedAddon"] = 100
+
+#: Run history (crawler/extensions/history.py): one row per run in STATE_DIR/history.sqlite3 (or
+#: this file); `scrapy report` renders it. Rows older than HISTORY_KEEP_DAYS are pruned.
+HISTORY_ENABLED = True
+HISTORY_FILE = ""
+HISTORY_KEEP_DAYS = 90
+#: Monitoring (Spidermon, crawler/monitoring): checks after every run; a failed one sets
+#: monitor/failed in the stats (and the exit code), and is POSTed / mailed if configured.
+MONITOR_ENABLED = True
+#: Articles seen (new + already stored) must reach this share of the median of the last
+#: MONITOR_HISTORY_RUNS finished runs (judged once MONITOR_HISTORY_MIN_RUNS exist).
+MONITOR_ITEM_COUNT_MIN_RATIO = 0.5
+MONITOR_HISTORY_RUNS = 10
+MONITOR_HISTORY_MIN_RUNS = 3
+MONITOR_MIN_ITEMS = 0
+#: Minimum share of scraped items with each field (checked when the run scraped items).
+MONITOR_FIELD_COVERAGE = {"title": 1.0, "date": 1.0, "body": 1.0, "source": 0.9}
+#: Errors and retries per request sent; judged on runs of at least MONITOR_MIN_REQUESTS requests.
+MONITOR_MAX_ERROR_RATE = 0.05
+MONITOR_MAX_RETRY_RATE = 0.2
+MONITOR_MIN_REQUESTS = 50
+#: Finish reasons of a normal run (the CLOSESPIDER_* limits are the operator's own choice).
+MONITOR_FINISH_REASONS = ["finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount"]
+#: On a failed check: POST the verdict as JSON here, and/or mail it (Scrapy's MAIL_* settings).
+MONITOR_WEBHOOK_URL = ""
+MONITOR_WEBHOOK_TIMEOUT = 10
+MONITOR_EMAIL_TO = []
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitoring.monitors.RunMonitorSuite"]
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_FALSY = True
+#: 460 and 470: after upkeep (450), before health (490) and StatsFile (500), so the monitor/* and
+#: history/* stats are in the file; history after the monitor, so the row carries its verdict and
+#: the monitor's baseline does not include the run it judges.
+EXTENSIONS["crawler.monitoring.extension.Monitoring"] = 460
+EXTENSIONS["crawler.extensions.history.HistoryExtension"] = 470
+
+# --- layout drift: the generic parser as fallback (crawler/pages/drift.py) ---------------------
+#: When a layout's selectors find no title or no body on an article page (the site changed its
+#: template), re-parse the page with the generic parser (crawler/pages/generic.py), count it in
+#: ``extraction/fallback/<layout>`` and log a WARNING naming the layout and the URL. False: only
+#: report it (``extraction/no_fallback/<layout>``) and let validation drop the item.
+EXTRACTION_FALLBACK = True
+
+# --- throughput (benchmarks/perf.py; README "Performance") ------------------------------------
+#: Scrapy starts this many asyncio tasks for *every* response to process its output in parallel
+#: (default 100), which cost more CPU per page than our whole page parser. Our callbacks yield one
+#: item or request each (a listing yields many requests, a digest list ~20 items) and the
+#: pipelines are synchronous, so nothing runs in parallel anyway: 10 keeps the headroom.
+CONCURRENT_ITEMS = 10

@@ -82,7 +82,9 @@ def load_sources(path: str | Path | None = None) -> tuple[Source, ...]:
 
     Re-reads the file only when it changed, so calling this from every spider is cheap.
     """
-    path = Path(path) if path is not None else DEFAULT_PATH
+    if path is None:
+        return _load_packaged()
+    path = Path(path)
     try:
         resolved = path.resolve()
         stat = resolved.stat()
@@ -103,6 +105,16 @@ def by_media_name(sources: Iterable[Source], name: str) -> Source | None:
 
 
 # ── loading ─────────────────────────────────────────────────────────────────────────────────────
+
+
+@functools.lru_cache(maxsize=1)
+def _load_packaged() -> tuple[Source, ...]:
+    """The registry shipped in the package, read through importlib.resources so it also loads
+    from a zipped egg (Scrapyd), where it is no file on disk."""
+    import importlib.resources
+
+    text = importlib.resources.files("crawler").joinpath("sources.yaml").read_text(encoding="utf-8")
+    return _parse(text, str(DEFAULT_PATH))
 
 
 @functools.lru_cache(maxsize=16)

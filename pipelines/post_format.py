@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import yaml
 
@@ -19,10 +20,40 @@ _PLAIN_SCALAR = re.compile(r"^[\w·()（）.\-]+$")
 
 
 def yaml_string(value: str) -> str:
-    """A one-line YAML double-quoted scalar that parses back to exactly ``value``."""
-    return yaml.dump(value, default_style='"', allow_unicode=True, width=float("inf")).rstrip("\n")
+    """A one-line YAML double-quoted scalar that parses back to exactly ``value``.
+
+    Byte for byte what ``yaml.dump(value, default_style='"', allow_unicode=True, width=inf)``
+    writes (PyYAML's ``Emitter.write_double_quoted``: printable characters as they are, the rest
+    as its escapes), without running the pure-Python emitter, which cost more per post than
+    everything else in the writer; ``tests/unit/test_perf_harness.py`` checks the two agree.
+    """
+    if type(value) is not str:  # a str subclass is dumped with a Python tag: leave that to PyYAML
+        return yaml.dump(value, default_style='"', allow_unicode=True, width=float("inf")).rstrip("\n")
+    return '"' + _YAML_ESCAPE.sub(_yaml_escape, value) + '"'
 
 
+# What PyYAML's emitter escapes in a double-quoted scalar with allow_unicode: anything outside
+# its printable ranges, plus quote, backslash, NEL, the two Unicode line separators and the BOM.
+_YAML_ESCAPE = re.compile(r'[^\x20-\x7E\xA0-\uD7FF\uE000-\uFFFD]|["\\\u2028\u2029\uFEFF]')
+_YAML_REPLACEMENTS = {
+    "\0": "0", "\x07": "a", "\x08": "b", "\x09": "t", "\x0A": "n", "\x0B": "v", "\x0C": "f",
+    "\x0D": "r", "\x1B": "e", '"': '"', "\\": "\\", "\x85": "N", "\xA0": "_", "\u2028": "L", "\u2029": "P",
+}
+
+
+def _yaml_escape(match: re.Match) -> str:
+    ch = match.group()
+    if ch in _YAML_REPLACEMENTS:
+        return "\\" + _YAML_REPLACEMENTS[ch]
+    code = ord(ch)
+    if code <= 0xFF:
+        return "\\x%02X" % code
+    if code <= 0xFFFF:
+        return "\\u%04X" % code
+    return "\\U%08X" % code
+
+
+@lru_cache(maxsize=4096)
 def yaml_scalar(value: str) -> str:
     """Plain when the value is slug-like (as the live site writes categories and tags), else quoted."""
     if _PLAIN_SCALAR.match(value) and yaml.safe_load(value) == value:

@@ -7,6 +7,7 @@ and attributes), it parses like a browser, and it is fast enough to run on every
 
 from __future__ import annotations
 
+import html
 import re
 
 import nh3
@@ -39,8 +40,6 @@ def clean_html(fragment: str) -> str:
 
 
 def visible_text(fragment: str) -> str:
-    import html
-
     return html.unescape(_TAG.sub("", fragment)).strip()
 
 

@@ -10,7 +10,7 @@ import re
 from functools import cached_property
 from urllib.parse import unquote, urljoin, urlsplit
 
-from crawler.pages.html import inner_html, outer_html, text_of, visible_blocks
+from crawler.pages.html import document_root, first_string, inner_html, outer_html, text_of, visible_blocks, xpath
 
 #: ``/<slug>/YYYY/MM/DD/<code>.html`` — the post permalink of the finews site.
 POST_PATH = re.compile(r"^/(?P<slug>[^/]+)/(?P<y>\d{4})/(?P<m>\d\d)/(?P<d>\d\d)/(?P<code>[A-Za-z]{0,4}\d{6,24})\.html$")
@@ -57,7 +57,13 @@ class FinewsListingPage:
 
 
 class FinewsPostPage:
-    """A post page: ``<section>`` holding date, ``<h1>``, body paragraphs, source, share and tags."""
+    """A post page: ``<section>`` holding date, ``<h1>``, body paragraphs, source, share and tags.
+
+    The page is parsed once into a plain lxml tree and the selectors run as compiled XPath on it,
+    rather than through Scrapy's selectors: those build a new parser and a wrapper object per
+    call, which cost several times the parse itself (``benchmarks/perf.py``). The results are the
+    same, since both are libxml2 evaluating the same expressions on the same tree.
+    """
 
     layout = "finews_post"
     container_xpath = "//section[.//h1][1]"
@@ -69,18 +75,19 @@ class FinewsPostPage:
 
     def __init__(self, response):
         self.response = response
-        found = response.xpath(self.container_xpath)
+        found = xpath(document_root(response), self.container_xpath)
+        #: The content container (an lxml element), or None when the layout is not there.
         self.section = found[0] if found else None
 
     @property
     def url(self) -> str:
         return self.response.url
 
-    def _text(self, xpath: str) -> str | None:
+    def _text(self, expr: str) -> str | None:
         if self.section is None:
             return None
-        node = self.section.xpath(xpath)
-        return text_of(node[0].root) if node else None
+        node = xpath(self.section, expr)
+        return text_of(node[0]) if node else None
 
     def title(self) -> str | None:
         return self._text(self.title_xpath)
@@ -89,33 +96,45 @@ class FinewsPostPage:
         return self._text(self.date_xpath)
 
     def source_raw(self) -> str | None:
+        return self._source
+
+    @cached_property
+    def _source(self) -> str | None:
         return self._text(f".//p[contains(concat(' ', normalize-space(@class), ' '), ' {self.source_class} ')]")
 
     def share_url(self) -> str | None:
+        return self._share_url
+
+    @cached_property
+    def _share_url(self) -> str | None:
         if self.section is None:
             return None
-        href = self.section.xpath(self.share_link_xpath).get()
+        href = first_string(xpath(self.section, self.share_link_xpath))
         return urljoin(self.url, href.strip()) if href else None
 
     def tags(self) -> list[str]:
         if self.section is None:
             return []
-        return [text_of(em.root) for em in self.section.xpath(self.tags_xpath)]
+        return [text_of(em) for em in xpath(self.section, self.tags_xpath)]
+
+    @cached_property
+    def _link_info(self) -> dict | None:
+        return post_link_info(self.url)
 
     def category(self) -> str | None:
-        info = post_link_info(self.url)
+        info = self._link_info
         return info["category"] if info else None
 
     def info_code(self) -> str | None:
         """From the page URL; the loader prefers the share link's ``infoCode`` when present."""
-        info = post_link_info(self.url)
+        info = self._link_info
         return info["info_code"] if info else None
 
     @cached_property
     def _body_nodes(self) -> list:
         if self.section is None:
             return []
-        root = self.section.root
+        root = self.section
         h1 = next(root.iter("h1"), None)
         children = list(root)
         start = children.index(h1) + 1 if h1 is not None and h1.getparent() is root else 0
@@ -124,19 +143,20 @@ class FinewsPostPage:
     def _is_footer(self, el) -> bool:
         """The body ends at the source line, a lone autolink (share or article link), the return
         links or the tags line, whichever comes first."""
-        classes = (el.get("class") or "").split()
-        if self.source_class in classes or el.tag == "small":
+        if el.tag == "small" or self.source_class in (el.get("class") or "").split():
             return True
         if _autolink(el):
             return True
-        return any(re.search(r"/category/[^/]+\.html$", a.get("href") or "") for a in el.iter("a"))
+        if not len(el) and el.tag != "a":  # no link inside a childless block
+            return False
+        return any(_CATEGORY_HREF.search(a.get("href") or "") for a in el.iter("a"))
 
     @cached_property
     def _autolinks(self) -> list[str]:
         """Hrefs of the paragraphs that are a bare URL (Markdown ``<url>`` lines) in the section."""
         if self.section is None:
             return []
-        return [href for el in self.section.root.iter("p") if (href := _autolink(el))]
+        return [href for el in self.section.iter("p") if (href := _autolink(el))]
 
     def article_url(self) -> str | None:
         """The upstream article a digest post points to (its bare link that is not a share link)."""
@@ -156,13 +176,16 @@ class FinewsPostPage:
         return [inner_html(el) if el.tag != "img" else outer_html(el) for el in self._body_nodes]
 
     def images(self) -> list[str]:
+        url = self.url
         return [
-            urljoin(self.url, img.get("src"))
+            urljoin(url, src)
             for el in self._body_nodes
             for img in el.iter("img")
-            if img.get("src")
+            if (src := img.get("src"))
         ]
 
+
+_CATEGORY_HREF = re.compile(r"/category/[^/]+\.html$")
 
 
 def _autolink(el) -> str | None:

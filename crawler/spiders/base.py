@@ -110,12 +110,24 @@ class ArticleSpider(scrapy.Spider):
 
     def article_requests(self, link: dict):
         if post_link_info(link["url"]):
-            yield scrapy.Request(link["url"], callback=self.parse_post, meta={ARTICLE_KEY: link["info_code"]})
+            yield scrapy.Request(
+                link["url"], callback=self.parse_post, errback=self.article_failed, meta={ARTICLE_KEY: link["info_code"]}
+            )
         else:
             yield self.share_request(link["info_code"], link["url"], meta={ARTICLE_KEY: link["info_code"]})
 
     def parse_post(self, response):
         raise NotImplementedError(f"{type(self).__name__} does not read article pages")
+
+    def article_failed(self, failure):
+        """An article page that could not be fetched (after retries): say which and why. Nothing
+        is stored for it, so the next run fetches it again."""
+        request = failure.request
+        reason = type(failure.value).__name__
+        self.stat(f"articles/failed/{reason}")
+        self.logger.warning(
+            "article %s not fetched: %s (%s)", request.meta.get(ARTICLE_KEY), request.url, failure.getErrorMessage()
+        )
 
     # --- the share flow --------------------------------------------------------------------------
     def share_request(self, info_code: str, share_url: str, *, fallback=None, meta=None) -> scrapy.Request:
@@ -188,9 +200,17 @@ class ArticleSpider(scrapy.Spider):
             "source": page.source_raw(),
             "images": page.images(),
         }
+        from crawler.pages.drift import fallback_layout, public_page_fields
+
+        # A template change leaves the layout's selectors empty-handed: re-parse generically.
+        generic = public_page_fields(self, response, ctx["page"], page.layout)
+        ctx["page"] = generic or ctx["page"]
         if not api:
             self.stat("share/from_public_page")
-        yield self.share_item(ctx)
+        item = self.share_item(ctx)
+        if generic and not api:
+            item["layout"] = fallback_layout(page.layout)
+        yield item
 
     def public_article_failed(self, failure):
         ctx = failure.request.cb_kwargs["ctx"]

@@ -7,6 +7,7 @@ in ``crawler.pages``; cleaning lives in ``crawler.loaders``.
 from __future__ import annotations
 
 import pydantic
+from scrapy.downloadermiddlewares.retry import get_retry_request
 
 from crawler.loaders import load_article
 from crawler.pages.finews import FinewsPostPage
@@ -79,7 +80,17 @@ class FinewsSpider(ArticleSpider):
         return not self.categories or link.get("category") in (None, *self.categories)
 
     def parse_post(self, response):
-        item = load_article(self.post_page_class(response), crawled_at=self.now())
+        from crawler.pages.drift import with_fallback
+
+        if not response.body.strip():
+            # An empty 200 is a server hiccup, not an article without text: try again in this run.
+            retry = get_retry_request(response.request, spider=self, reason="empty_body")
+            if retry is not None:
+                yield retry
+                return
+
+        # A template change leaves the layout's selectors empty-handed: re-parse generically.
+        item = with_fallback(self, response, load_article(self.post_page_class(response), crawled_at=self.now()))
         if item.get("share_url") and item.get("info_code") and self.settings.getbool("FOLLOW_SHARE_LINKS", True):
             yield self.share_request(item["info_code"], item["share_url"], fallback=item)
         else:

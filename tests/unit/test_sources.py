@@ -288,7 +288,7 @@ def test_default_path_is_the_packaged_file():
 
     import crawler
 
-    assert load_sources() is load_sources(Path(crawler.__file__).with_name("sources.yaml"))
+    assert load_sources() == load_sources(Path(crawler.__file__).with_name("sources.yaml"))
 
 
 BAD = {
