@@ -42,7 +42,7 @@ from lxml import etree
 
 from crawler.dates import parse_date
 from crawler.pages.finews import post_link_info
-from crawler.pages.html import inner_html, outer_html
+from crawler.pages.html import drop, inner_html, outer_html
 
 # --- vocabulary ----------------------------------------------------------------------------------
 
@@ -249,7 +249,7 @@ class GenericPage:
                     or node.get("hidden") is not None:
                 doomed.append(node)
         for node in doomed:
-            _drop(node)
+            drop(node)
         order = {el: i for i, el in enumerate(body.iter())}
         return body, order
 
@@ -625,20 +625,6 @@ class GenericPage:
 
 
 # --- tree helpers ---------------------------------------------------------------------------------
-
-
-def _drop(node) -> None:
-    parent = node.getparent()
-    if parent is None:
-        return
-    tail = node.tail
-    if tail:
-        prev = node.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(node)
 
 
 def _linked(img) -> bool:

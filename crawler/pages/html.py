@@ -75,18 +75,24 @@ def is_hidden(el) -> bool:
     return (style is not None and _HIDDEN_STYLE.search(style) is not None) or el.get("hidden") is not None
 
 
+def _text_before(el, text: str) -> None:
+    """Put ``text`` where it reads just before ``el``: its previous sibling's tail or its parent's text."""
+    if not text:
+        return
+    prev = el.getprevious()
+    if prev is not None:
+        prev.tail = (prev.tail or "") + text
+    else:
+        parent = el.getparent()
+        parent.text = (parent.text or "") + text
+
+
 def drop(el) -> None:
     """Remove ``el`` but keep its tail text in the document (lxml's remove() would lose it)."""
     parent = el.getparent()
     if parent is None:
         return
-    tail = el.tail
-    if tail:
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
+    _text_before(el, el.tail)
     parent.remove(el)
 
 
@@ -96,12 +102,7 @@ def unwrap(el) -> None:
     if parent is None:
         return
     index = parent.index(el)
-    prev = el.getprevious()
-    lead = el.text or ""
-    if prev is not None:
-        prev.tail = (prev.tail or "") + lead
-    else:
-        parent.text = (parent.text or "") + lead
+    _text_before(el, el.text)
     children = list(el)
     for offset, child in enumerate(children):
         parent.insert(index + offset, child)
