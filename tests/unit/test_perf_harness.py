@@ -110,3 +110,45 @@ def test_store_bulk_build_is_what_record_writes(tmp_path):
         assert store.near(store.simhash(code), 4, exclude=None) == code  # found through its band rows
     finally:
         store.close()
+
+
+def test_listing_walk_finds_what_the_css_selectors_find(corpus_posts):
+    from crawler.pages.finews import FinewsListingPage
+
+    posts = list(corpus_posts) + synthetic_posts(200, seed=4, base=corpus_posts)
+    pages = [render_finews.render_home(posts), render_finews.render_category("kejiribao", "科技日报新闻", posts),
+             "<section><ul><li><div><a href='/a.html'>in</a><a>no href</a></div></li></ul></section>"
+             "<li><a href='/b.html'>no section</a></li><li><section><a href='/c.html'>no li inside</a></section></li>"
+             "<section><li><li><a href=' /category/d.html '>nested</a></li></li></section>", ""]
+    for html in pages:
+        response = HtmlResponse(url="https://finews.withounder.com/category/kejiribao.html", body=html.encode("utf-8"),
+                                encoding="utf-8")
+        page = FinewsListingPage(response)
+        for css in (page.link_css, page.category_link_css, "li a::attr(href)"):
+            assert page._hrefs(css) == response.css(css).getall(), css
+
+
+def test_default_selector_walks_find_what_their_xpath_finds(post_pages):
+    from crawler.pages.finews import _WALKS
+
+    odd = [
+        "<section><small>x</small><small> <b>2022</b>-01-02 </small><h1>a</h1><h1>b</h1>"
+        "<p class=' em_media\tx'>s</p><p class='em_mediax'>no</p><a>no href</a>"
+        "<a href='/NewsShare.html?infoCode=NW1234567'>s</a><small>\n tags: <em>a</em><b><em>deep</em></b><em>b</em></small></section>",
+        "<div><section><div><h1>nested</h1></div></section><section><h1>second</h1></section></div>",
+        "<section><small>tags<em>1</em><small>tags<em>2</em></small><em>3</em></small><h1>t</h1></section>",
+        "<section><p>no h1</p></section><section><h1>h</h1><small>tag s</small><small><!-- 2022-01-01 -->x</small></section>",
+    ]
+    pages = [body for _, body in post_pages[:30]] + [h.encode("utf-8") for h in odd]
+    for body in pages:
+        root = document_root(HtmlResponse(url="https://finews.withounder.com/x", body=body, encoding="utf-8"))
+        containers = xpath(root, FinewsPostPage.container_xpath)
+        for expr, walk in _WALKS.items():
+            context = root if expr == FinewsPostPage.container_xpath else (containers[0] if containers else root)
+            expected, found = xpath(context, expr), walk(context)
+            if found is None:  # the walk left this case to XPath
+                continue
+            if expr == FinewsPostPage.tags_xpath:
+                assert found == expected, expr
+            else:  # only the first node is ever used
+                assert found[:1] == expected[:1], expr
