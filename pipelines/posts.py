@@ -24,6 +24,8 @@ import zlib
 from pathlib import Path
 
 from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
 from crawler.files import HOST as _HOST
 from crawler.files import atomic_write, fsync_dir
@@ -115,6 +117,15 @@ def check_site_dir(site_dir) -> str | None:
     return None
 
 
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless the file already holds exactly that; say
+    whether it wrote. Safe to call from a worker thread: it touches nothing but ``path``."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    atomic_write(path, data)
+    return True
+
+
 class PostWriterPipeline:
     def __init__(self, crawler):
         self.crawler = crawler
@@ -154,21 +165,22 @@ class PostWriterPipeline:
             raise UnsafePathError(f"post path {path} escapes SITE_DIR")
         return path
 
-    def process_item(self, item, spider=None):
+    async def process_item(self, item, spider=None):
         path = self.target_path(item)
         data = render_post(item, site_host=self.site_host).encode("utf-8")
         try:
-            if path.exists() and path.read_bytes() == data:
-                self.stats.inc_value("posts/unchanged")
-            else:
-                atomic_write(path, data)
-                self.stats.inc_value("posts/written")
+            # In a worker thread: the two fsyncs wait on the disk for milliseconds, and on the
+            # reactor thread every other download and parse would wait with them (a tenth of a
+            # crawl's time in benchmarks/perf.py's profile). The state row is committed back on
+            # the reactor thread, after the file is in place, as before.
+            written = await maybe_deferred_to_future(deferToThread(write_if_changed, path, data))
         except OSError as exc:
             # Full disk, permissions changed mid-run: nothing was committed, so the next run
             # fetches the article again. Counted for the health check (crawler.extensions.health).
             self.stats.inc_value("posts/write_failed")
             logger.error("cannot write %s: %s", path, exc)
             raise DropItem(f"write_failed: {path.name}: {exc.strerror or exc}") from None
+        self.stats.inc_value("posts/written" if written else "posts/unchanged")
         try:
             store_for(self.crawler).record(
                 item["info_code"],
