@@ -7,6 +7,10 @@ downloader middlewares and mirrors, and does nothing with the answers. What the 
 costs beyond it (parsing, loaders, validation, sanitising, dedupe, SimHash, post files, state,
 feeds) is what the benchmark puts a number on.
 
+Its post requests reach the scheduler the way the outlet spider's do: through a
+:class:`~crawler.spiders.feeding.LinkFeed`, ``LISTING_FEED_BATCH`` at a time, so the two hold the
+same number of Requests at once and the memory comparison stays like for like.
+
 Loaded with ``-s SPIDER_MODULES=crawler.spiders,benchmarks.perf_spiders`` so it runs under the
 same ``scrapy crawl`` command and project settings as the real spiders; it is never part of the
 shipped spider list.
@@ -20,6 +24,7 @@ import scrapy
 
 from crawler.pages.eastmoney import share_api_url
 from crawler.sources import category_url
+from crawler.spiders.feeding import LinkFeed
 
 # Byte regexes rather than a parse: finding the next URLs must cost next to nothing here.
 _POST_HREF = re.compile(rb'href="(https?://[^"]+/\d{4}/\d\d/\d\d/[A-Za-z]{0,4}\d{6,24}\.html)"')
@@ -35,13 +40,23 @@ class NullSpider(scrapy.Spider):
         self.category = category
         self.follow_share = share not in ("0", "false", "False", "")
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.waiting_links = LinkFeed.from_settings(crawler, spider.post_requests)
+        return spider
+
     async def start(self):
         yield scrapy.Request(category_url(self.category, self.site), callback=self.parse_listing, dont_filter=True)
 
     def parse_listing(self, response):
-        for m in _POST_HREF.finditer(response.body):
-            # No article key: the incremental middleware's store lookup is the pipeline's cost.
-            yield scrapy.Request(m[1].decode("utf-8"), callback=self.parse_post)
+        self.waiting_links.add(m[1].decode("utf-8") for m in _POST_HREF.finditer(response.body))
+        return ()
+
+    def post_requests(self, urls: list[str]):
+        for url in urls:
+            # No article key: the incremental store lookup is the pipeline's cost.
+            yield scrapy.Request(url, callback=self.parse_post)
 
     def parse_post(self, response):
         if not self.follow_share:

@@ -7,7 +7,7 @@ touching the extraction logic.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, partial
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -37,15 +37,67 @@ class FinewsListingPage:
     def __init__(self, response):
         self.response = response
 
+    #: Characters of the body decoded and parsed at a time when the post links are streamed.
+    stream_chars = 1 << 19
+
     def post_links(self) -> list[dict]:
         """Absolute post URLs in page order (newest first on the live site) with slug and code."""
-        links = []
-        for href in self._hrefs(self.link_css):
-            url = self.response.urljoin(href.strip())
+        return list(self.iter_post_links())
+
+    def iter_post_links(self):
+        """``post_links`` one at a time, read while the page is parsed.
+
+        A category page lists every post of its outlet (the site does not paginate): 18 MB of
+        HTML at 100,000 posts, whose decoded text, full tree and list of link dicts took ~190 MB
+        at once. Streamed, the page costs about one chunk of text and a tree of the elements
+        still open; the caller keeps only what it needs of each link."""
+        if self.link_css != _SECTION_LINKS:
+            hrefs, join = self._hrefs(self.link_css), self.response.urljoin
+        else:
+            hrefs, join = self._stream_section_hrefs(), partial(urljoin, self._base_url())
+        for href in hrefs:
+            url = join(href.strip())
             info = post_link_info(url)
             if info:
-                links.append({"url": url, **info})
-        return links
+                yield {"url": url, **info}
+
+    def _base_url(self) -> str:
+        """``response.urljoin``'s base (a ``<base href>`` in the first 4,096 characters, else the
+        URL), found without ``response.text``: that would decode and keep the whole body."""
+        import codecs
+
+        from w3lib.html import get_base_url
+
+        head = codecs.getincrementaldecoder(self.response.encoding)(errors="replace").decode(self.response.body[:16384])
+        return get_base_url(head[:4096], self.response.url, self.response.encoding)
+
+    def _stream_section_hrefs(self):
+        """What ``_hrefs_in_section_lists`` finds, from a pull parser fed the text a chunk at a
+        time, the same text ``document_root`` parses (decoded as the response says, NULs
+        dropped, UTF-8 to libxml2). An ``<a>``'s ancestors are all open when its start tag
+        arrives and libxml2 never moves a node once placed, so they are the ones the full tree
+        would give; every element is dropped once it and the ones before it have ended."""
+        import codecs
+
+        pull = etree.HTMLPullParser(events=("start", "end"), recover=True, encoding="utf-8", huge_tree=True)
+        decoder = codecs.getincrementaldecoder(self.response.encoding)(errors="replace")
+        body = memoryview(self.response.body)
+        step = self.stream_chars
+        for start in range(0, len(body) + 1, step):
+            final = start + step >= len(body)
+            text = decoder.decode(body[start:start + step], final=final)
+            if start == 0:
+                text = text.lstrip()
+            if text:
+                pull.feed(text.replace("\x00", "").encode("utf-8"))
+            yield from _section_hrefs_of_events(pull.read_events())
+            if final:
+                break
+        try:
+            pull.close()
+        except etree.XMLSyntaxError:  # nothing but whitespace: no document, no links
+            return
+        yield from _section_hrefs_of_events(pull.read_events())
 
     def category_links(self) -> list[dict]:
         found, seen = [], set()
@@ -67,6 +119,34 @@ class FinewsListingPage:
         if css == "a::attr(href)":
             return [href for a in document_root(self.response).iter("a") if (href := a.get("href")) is not None]
         return self.response.css(css).getall()
+
+
+_SECTION_LINKS = "section li a::attr(href)"
+
+
+def _section_hrefs_of_events(events):
+    """``href``s of ``<a>`` inside ``<li>`` inside ``<section>``, from pull-parser events; ended
+    elements are emptied and dropped so the tree holds little more than the open ones."""
+    for event, el in events:
+        if event == "start":
+            if el.tag == "a" and (href := el.get("href")) is not None and _in_section_list(el):
+                yield href
+            continue
+        el.clear(keep_tail=False)
+        parent = el.getparent()
+        if parent is not None:
+            while el.getprevious() is not None:
+                del parent[0]
+
+
+def _in_section_list(a) -> bool:
+    in_li = False
+    for ancestor in a.iterancestors():
+        if not in_li:
+            in_li = ancestor.tag == "li"
+        elif ancestor.tag == "section":
+            return True
+    return False
 
 
 def _hrefs_in_section_lists(root) -> list[str]:
