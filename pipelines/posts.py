@@ -165,16 +165,20 @@ class PostWriterPipeline:
             raise UnsafePathError(f"post path {path} escapes SITE_DIR")
         return path
 
-    async def process_item(self, item, spider=None):
+    def _place(self, item, data: bytes) -> tuple[Path, bool]:
         path = self.target_path(item)
+        return path, write_if_changed(path, data)
+
+    async def process_item(self, item, spider=None):
         data = render_post(item, site_host=self.site_host).encode("utf-8")
         try:
-            # In a worker thread: the two fsyncs wait on the disk for milliseconds, and on the
-            # reactor thread every other download and parse would wait with them (a tenth of a
-            # crawl's time in benchmarks/perf.py's profile). The state row is committed back on
-            # the reactor thread, after the file is in place, as before.
-            written = await maybe_deferred_to_future(deferToThread(write_if_changed, path, data))
+            # In a worker thread: the path checks stat the disk and the two fsyncs wait on it for
+            # milliseconds; on the reactor thread every other download and parse would wait with
+            # them (a tenth of a crawl's time in benchmarks/perf.py's profile). The state row is
+            # committed back on the reactor thread, after the file is in place, as before.
+            path, written = await maybe_deferred_to_future(deferToThread(self._place, item, data))
         except OSError as exc:
+            path = self.site_dir / "_posts" / post_filename(item)  # where it was going, for the message
             # Full disk, permissions changed mid-run: nothing was committed, so the next run
             # fetches the article again. Counted for the health check (crawler.extensions.health).
             self.stats.inc_value("posts/write_failed")

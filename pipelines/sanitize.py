@@ -27,16 +27,19 @@ _TAG = re.compile(r"<[^>]*>")
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 
+#: Built once: ``nh3.clean(fragment, tags=…)`` converts the allow-lists into a new ammonia builder
+#: on every call, four times the cost of cleaning a typical paragraph with a ready one.
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    link_rel=None,
+    strip_comments=True,
+)
+
+
 def clean_html(fragment: str) -> str:
-    cleaned = nh3.clean(
-        fragment,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel=None,
-        strip_comments=True,
-    )
-    return _IMG_WITHOUT_SRC.sub("", cleaned).strip()
+    return _IMG_WITHOUT_SRC.sub("", _CLEANER.clean(fragment)).strip()
 
 
 def visible_text(fragment: str) -> str:
