@@ -211,3 +211,10 @@ CONCURRENT_ITEMS = 10
 #: ``return value`` inside it (the cache misses for bound methods): 4 % of a crawl's CPU in the
 #: profile. ``tests/unit/test_callbacks.py`` runs the same check once over every spider instead.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+#: Scrapy 2.19's remote-control extension is on by default: an HTTP server in every crawl process
+#: that runs Python code sent to it (token in a job file under the user's profile). A cron crawler
+#: needs neither the open port nor the file, and importing it (aiohttp) costs ~0.3 s of every
+#: run's start-up. Off here for the same reason as the telnet console above; to debug a live
+#: crawl, add ``"scrapy.extensions.remote_control.RemoteControl": 0`` back to EXTENSIONS.
+EXTENSIONS["scrapy.extensions.remote_control.RemoteControl"] = None
+REMOTE_CONTROL_ENABLED = False

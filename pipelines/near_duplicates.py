@@ -37,7 +37,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import numpy as np
 from scrapy.exceptions import DropItem, NotConfigured
 
 from pipelines.dedupe import fingerprint
@@ -82,28 +81,32 @@ def text_simhash(text: str) -> int:
     """64-bit SimHash of the character ``SHINGLE_CHARS``-grams of ``text`` (every gram weighs 1)."""
     if not text:
         return 0
+    np = _numpy()
     points = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
     if len(points) < SHINGLE_CHARS:  # one short shingle: the text itself
         points = np.concatenate([np.zeros(SHINGLE_CHARS - len(points), dtype=np.uint64), points])
     # Code points are below 2**21, so three of them pack into one integer without collisions.
-    keys = (points[:-2] << _BITS_42) ^ (points[1:-1] << _BITS_21) ^ points[2:]
-    return _majority_bits(_splitmix64(keys))
+    keys = (points[:-2] << np.uint64(42)) ^ (points[1:-1] << np.uint64(21)) ^ points[2:]
+    return _majority_bits(np, _splitmix64(np, keys))
 
 
-_BITS_21, _BITS_42 = np.uint64(21), np.uint64(42)
-_GOLDEN, _MIX1, _MIX2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-_SHIFT_27, _SHIFT_30, _SHIFT_31 = np.uint64(27), np.uint64(30), np.uint64(31)
+def _numpy():
+    """numpy, imported on the first fingerprint: a re-run that finds nothing new never needs it
+    and its import is a tenth of such a run's start-up."""
+    import numpy
+
+    return numpy
 
 
-def _splitmix64(z: np.ndarray) -> np.ndarray:
+def _splitmix64(np, z):
     """SplitMix64's finaliser on every element (unsigned arithmetic wraps modulo 2**64, as it must)."""
-    z = z + _GOLDEN
-    z = (z ^ (z >> _SHIFT_30)) * _MIX1
-    z = (z ^ (z >> _SHIFT_27)) * _MIX2
-    return z ^ (z >> _SHIFT_31)
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
-def _majority_bits(hashes: np.ndarray) -> int:
+def _majority_bits(np, hashes) -> int:
     """The SimHash itself: bit i is set when more than half of the hashes have bit i set."""
     # Big-endian bytes, so unpacked bit j is the int's bit 63 - j and the packed result reads back
     # with every bit where it was.

@@ -7,8 +7,9 @@ so this wrapper hands Scrapy the real Spidermon extension, or declines with one 
 from __future__ import annotations
 
 import logging
+import warnings
 
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import NotConfigured, ScrapyDeprecationWarning
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,12 @@ class Monitoring:
         except ImportError:
             logger.warning("monitoring is off: spidermon is not installed (pip install 'finews-crawler[monitoring]')")
             raise NotConfigured from None
+        # Spidermon 1.x logs through the deprecated Spider.log(): one warning per run on every cron
+        # mail, about a dependency's internals the operator can do nothing about.
+        warnings.filterwarnings(
+            "ignore", message=r"Spider\.log\(\) is deprecated", category=ScrapyDeprecationWarning,
+            module=r"spidermon\.",
+        )
         spider_logger = logging.getLogger(crawler.spidercls.name)
         if not any(isinstance(f, _FailedChecksAreWarnings) for f in spider_logger.filters):
             spider_logger.addFilter(_FailedChecksAreWarnings())
