@@ -54,8 +54,19 @@ def preflight(settings) -> str | None:
     problem = check_site_dir(settings.get("SITE_DIR"))
     if problem:
         return problem
-    if settings.get("STATE_STORE_CLASS") or settings.get("DISTRIBUTED_REDIS_URL"):
-        return None  # the store is elsewhere (distributed mode): its backend reports its own errors
+    redis_url = settings.get("STATE_REDIS_URL") or settings.get("DISTRIBUTED_REDIS_URL")
+    if redis_url:
+        # Distributed mode: an unreachable Redis would otherwise surface as the scheduler's
+        # traceback while the engine starts. The store's own check gives the one line.
+        from pipelines.state_redis import DEFAULT_PREFIX, RedisArticleStore
+
+        try:
+            RedisArticleStore(redis_url, prefix=settings.get("DISTRIBUTED_KEY_PREFIX") or DEFAULT_PREFIX).close()
+        except StateError as exc:
+            return str(exc)
+        return None
+    if settings.get("STATE_STORE_CLASS"):
+        return None  # another backend: it reports its own errors
     try:
         ArticleStore(settings.get("STATE_DIR")).close()
     except StateError as exc:

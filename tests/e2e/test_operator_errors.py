@@ -192,3 +192,21 @@ def test_corrupt_state_fix_from_the_message_works(sandbox, tmp_path):
     assert fixed.returncode == 0, fixed.log[-3000:]
     assert fixed.stats["posts/unchanged"] == 1 and "posts/written" not in fixed.stats
     assert post.read_bytes() == before
+
+
+def test_unreachable_redis_is_one_line_before_any_request(sandbox, tmp_path):
+    """Distributed mode with Redis down (nothing listens on the port): the preflight pings it."""
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago and nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+    result = run_crawl("kejiribao", sandbox=sandbox, workdir=tmp_path, settings={"DISTRIBUTED_REDIS_URL": url}, timeout=120)
+    assert result.returncode == 2, result.log[-3000:]
+    [line] = error_lines(result.log)
+    assert line.startswith(f"error: cannot reach the Redis article store at {url}: "), line
+    assert "refused" in line.lower(), line
+    assert line.endswith("Check DISTRIBUTED_REDIS_URL and that redis-server is running and reachable from this machine.")
+    assert "Traceback" not in result.log and "Spider opened" not in result.log
+    assert sandbox.hits() == 0
