@@ -49,8 +49,8 @@ class FinewsListingPage:
 
         A category page lists every post of its outlet (the site does not paginate): 18 MB of
         HTML at 100,000 posts, whose decoded text, full tree and list of link dicts took ~190 MB
-        at once. Streamed, the page costs about one chunk of text and a tree of the elements
-        still open; the caller keeps only what it needs of each link."""
+        at once. Streamed, the page costs a chunk of text and the list of hrefs; the caller keeps
+        only what it needs of each link."""
         if self.link_css != _SECTION_LINKS:
             hrefs, join = self._hrefs(self.link_css), self.response.urljoin
         else:
@@ -71,33 +71,20 @@ class FinewsListingPage:
         head = codecs.getincrementaldecoder(self.response.encoding)(errors="replace").decode(self.response.body[:16384])
         return get_base_url(head[:4096], self.response.url, self.response.encoding)
 
-    def _stream_section_hrefs(self):
-        """What ``_hrefs_in_section_lists`` finds, from a pull parser fed the text a chunk at a
-        time, the same text ``document_root`` parses (decoded as the response says, NULs
-        dropped, UTF-8 to libxml2). An ``<a>``'s ancestors are all open when its start tag
-        arrives and libxml2 never moves a node once placed, so they are the ones the full tree
-        would give; every element is dropped once it and the ones before it have ended."""
-        import codecs
-
-        pull = etree.HTMLPullParser(events=("start", "end"), recover=True, encoding="utf-8", huge_tree=True)
-        decoder = codecs.getincrementaldecoder(self.response.encoding)(errors="replace")
-        body = memoryview(self.response.body)
-        step = self.stream_chars
-        for start in range(0, len(body) + 1, step):
-            final = start + step >= len(body)
-            text = decoder.decode(body[start:start + step], final=final)
-            if start == 0:
-                text = text.lstrip()
-            if text:
-                pull.feed(text.replace("\x00", "").encode("utf-8"))
-            yield from _section_hrefs_of_events(pull.read_events())
-            if final:
-                break
+    def _stream_section_hrefs(self) -> list[str]:
+        """What ``_hrefs_in_section_lists`` finds, without building the tree: libxml2 reads the
+        same text ``document_root`` parses (decoded as the response says, NULs dropped, UTF-8)
+        a chunk at a time and reports each tag to a parser target that keeps only the stack of
+        open tags. libxml2 reports the elements it implies or closes implicitly too, so the stack
+        is the ``<a>``'s ancestor chain in the tree it would build. (A push parser fed the
+        chunks would be simpler, but libxml2 2.14 keeps all its input until it is closed.)"""
+        target = _SectionLinkTarget()
+        parser = etree.HTMLParser(target=target, recover=True, encoding="utf-8", huge_tree=True)
         try:
-            pull.close()
-        except etree.XMLSyntaxError:  # nothing but whitespace: no document, no links
-            return
-        yield from _section_hrefs_of_events(pull.read_events())
+            etree.parse(_Utf8Reader(self.response, self.stream_chars), parser)
+        except etree.XMLSyntaxError:  # nothing but white space or comments: no document, no links
+            pass
+        return target.hrefs
 
     def category_links(self) -> list[dict]:
         found, seen = [], set()
@@ -124,29 +111,61 @@ class FinewsListingPage:
 _SECTION_LINKS = "section li a::attr(href)"
 
 
-def _section_hrefs_of_events(events):
-    """``href``s of ``<a>`` inside ``<li>`` inside ``<section>``, from pull-parser events; ended
-    elements are emptied and dropped so the tree holds little more than the open ones."""
-    for event, el in events:
-        if event == "start":
-            if el.tag == "a" and (href := el.get("href")) is not None and _in_section_list(el):
-                yield href
-            continue
-        el.clear(keep_tail=False)
-        parent = el.getparent()
-        if parent is not None:
-            while el.getprevious() is not None:
-                del parent[0]
+class _SectionLinkTarget:
+    """Parser target: ``href``s of ``<a>`` inside ``<li>`` inside ``<section>``, in order."""
+
+    def __init__(self):
+        self.open: list[str] = []
+        self.hrefs: list[str] = []
+
+    def start(self, tag, attrib):
+        self.open.append(tag)
+        if tag == "a" and (href := attrib.get("href")) is not None and _in_section_list(self.open):
+            self.hrefs.append(href)
+
+    def end(self, tag):
+        if self.open:
+            self.open.pop()
+
+    def close(self):
+        return self.hrefs
 
 
-def _in_section_list(a) -> bool:
+def _in_section_list(open_tags: list[str]) -> bool:
+    """Whether the innermost open tag (an ``<a>``) has an ``<li>`` ancestor inside a ``<section>``."""
     in_li = False
-    for ancestor in a.iterancestors():
+    for tag in reversed(open_tags[:-1]):
         if not in_li:
-            in_li = ancestor.tag == "li"
-        elif ancestor.tag == "section":
+            in_li = tag == "li"
+        elif tag == "section":
             return True
     return False
+
+
+class _Utf8Reader:
+    """The response's text as UTF-8, a chunk per ``read``: what ``document_root`` hands libxml2
+    (leading white space and NULs dropped), never decoded whole."""
+
+    def __init__(self, response, chars: int):
+        import codecs
+
+        self.decoder = codecs.getincrementaldecoder(response.encoding)(errors="replace")
+        self.body = memoryview(response.body)
+        self.pos, self.step = 0, chars
+
+    def read(self, size: int = -1) -> bytes:
+        while self.pos < len(self.body) or self.decoder is not None:
+            chunk = self.body[self.pos:self.pos + self.step]
+            self.pos += len(chunk)
+            final = self.pos >= len(self.body)
+            text = self.decoder.decode(chunk, final=final)
+            if final:
+                self.decoder = None
+            if self.pos == len(chunk):  # the first chunk
+                text = text.lstrip()
+            if text:
+                return text.replace("\x00", "").encode("utf-8")
+        return b""
 
 
 def _hrefs_in_section_lists(root) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
 from benchmarks import perf, perf_extract, perf_spiders, perf_store
 from crawler.loaders import ArticleLoader, _fill, load_article
@@ -74,9 +75,12 @@ def test_compiled_xpath_matches_scrapy_selectors(post_pages):
 def test_null_spider_finds_the_same_links_as_the_pages_hold(corpus_posts):
     posts = synthetic_posts(5, seed=9, base=corpus_posts)
     listing = render_finews.render_category("kejiribao", "科技日报新闻", posts).encode("utf-8")
-    spider = perf_spiders.NullSpider(share="1")
+    spider = perf_spiders.NullSpider.from_crawler(get_crawler(perf_spiders.NullSpider), share="1")
     response = HtmlResponse(url="https://finews.withounder.com/category/kejiribao.html", body=listing, encoding="utf-8")
-    assert [r.url for r in spider.parse_listing(response)] == [p.url for p in render_finews.newest_first(posts)]
+    assert list(spider.parse_listing(response)) == []  # queued in the feed, handed over as the scheduler drains
+    batch = spider.waiting_links.next_batch()
+    assert [r.url for r in spider.post_requests(batch)] == [p.url for p in render_finews.newest_first(posts)]
+    assert len(spider.waiting_links) == 0
     post = HtmlResponse(url=posts[0].url, body=render_finews.render_post(posts[0]).encode("utf-8"), encoding="utf-8")
     (api,) = spider.parse_post(post)
     assert api.url == f"http://finews.zning.xyz/NewsData/GetNewsText.do?id={posts[0].info_code}"
