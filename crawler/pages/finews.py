@@ -7,12 +7,12 @@ touching the extraction logic.
 from __future__ import annotations
 
 import re
-from functools import cached_property, partial
+from functools import partial
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from crawler.pages.html import document_root, first_string, inner_html, outer_html, text_of, visible_blocks, xpath
+from crawler.pages.html import document_root, first_string, lone_leaf, page_property, text_of, visible_blocks_html, xpath
 
 #: ``/<slug>/YYYY/MM/DD/<code>.html`` — the post permalink of the finews site.
 POST_PATH = re.compile(r"^/(?P<slug>[^/]+)/(?P<y>\d{4})/(?P<m>\d\d)/(?P<d>\d\d)/(?P<code>[A-Za-z]{0,4}\d{6,24})\.html$")
@@ -230,14 +230,14 @@ class FinewsPostPage:
     def source_raw(self) -> str | None:
         return self._source
 
-    @cached_property
+    @page_property
     def _source(self) -> str | None:
         return self._text(f".//p[contains(concat(' ', normalize-space(@class), ' '), ' {self.source_class} ')]")
 
     def share_url(self) -> str | None:
         return self._share_url
 
-    @cached_property
+    @page_property
     def _share_url(self) -> str | None:
         if self.section is None:
             return None
@@ -249,9 +249,13 @@ class FinewsPostPage:
             return []
         return [text_of(em) for em in _select(self.section, self.tags_xpath)]
 
-    @cached_property
+    @page_property
     def _link_info(self) -> dict | None:
-        return post_link_info(self.url)
+        path = _plain_url_path(self.url)
+        if path is None:
+            return post_link_info(self.url)
+        m = POST_PATH.match(path)
+        return {"category": unquote(m["slug"]), "info_code": m["code"]} if m else None
 
     def category(self) -> str | None:
         info = self._link_info
@@ -262,28 +266,46 @@ class FinewsPostPage:
         info = self._link_info
         return info["info_code"] if info else None
 
-    @cached_property
-    def _body_nodes(self) -> list:
+    @page_property
+    def _blocks(self) -> list[tuple]:
+        """``(element, HTML)`` of each body block, serialised as the block is found."""
         if self.section is None:
             return []
         root = self.section
         h1 = next(root.iter("h1"), None)
-        children = list(root)
-        start = children.index(h1) + 1 if h1 is not None and h1.getparent() is root else 0
-        return list(visible_blocks(children[start:], stop=self._is_footer))
+        # The nodes after the <h1> when it is the section's child, else all of them.
+        children = h1.itersiblings() if h1 is not None and h1.getparent() is root else root.iterchildren()
+        return list(visible_blocks_html(children, stop=self._is_footer))
+
+    @property
+    def _body_nodes(self) -> list:
+        return [el for el, _ in self._blocks]
 
     def _is_footer(self, el) -> bool:
         """The body ends at the source line, a lone autolink (share or article link), the return
         links or the tags line, whichever comes first."""
-        if el.tag == "small" or self.source_class in (el.get("class") or "").split():
+        tag = el.tag
+        if tag == "small":
             return True
-        if _autolink(el):
+        classes = el.get("class")
+        if classes is not None and self.source_class in classes.split():
             return True
-        if not len(el) and el.tag != "a":  # no link inside a childless block
-            return False
-        return any(_CATEGORY_HREF.search(a.get("href") or "") for a in el.iter("a"))
+        children = len(el)
+        if not children:  # no link inside a childless block but itself
+            return tag == "a" and _CATEGORY_HREF.search(el.get("href") or "") is not None
+        if children == 1:
+            if _autolink(el):
+                return True
+            leaf = lone_leaf(el)
+            if leaf is not None:  # el.iter("a") would visit these two
+                return any(a.tag == "a" and _CATEGORY_HREF.search(a.get("href") or "") for a in (el, leaf))
+        for a in el.iter("a"):
+            href = a.get("href")
+            if href and _CATEGORY_HREF.search(href):
+                return True
+        return False
 
-    @cached_property
+    @page_property
     def _autolinks(self) -> list[str]:
         """Hrefs of the paragraphs that are a bare URL (Markdown ``<url>`` lines) in the section."""
         if self.section is None:
@@ -300,19 +322,20 @@ class FinewsPostPage:
     def digest(self) -> str | None:
         """Rolling-news digest posts (category ``emnews``) have one plain paragraph and a bare
         link to the article, no source line and no share link."""
-        if self.share_url() or self.source_raw() or len(self._body_nodes) != 1 or not self.article_url():
+        if self.share_url() or self.source_raw() or len(self._blocks) != 1 or not self.article_url():
             return None
-        return text_of(self._body_nodes[0])
+        return text_of(self._blocks[0][0])
 
     def body(self) -> list[str]:
-        return [inner_html(el) if el.tag != "img" else outer_html(el) for el in self._body_nodes]
+        return [html for _, html in self._blocks]
 
     def images(self) -> list[str]:
         url = self.url
         return [
             urljoin(url, src)
-            for el in self._body_nodes
-            for img in el.iter("img")
+            for el, _ in self._blocks
+            if el.tag == "img" or len(el)  # a childless block holds no image but itself
+            for img in _images_in(el)
             if (src := img.get("src"))
         ]
 
@@ -340,6 +363,8 @@ def _select(el, expr: str) -> list:
 
 def _string_value(el) -> str:
     """XPath's string-value of an element: all its descendant text, comments excluded."""
+    if not len(el):
+        return el.text or ""
     return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
@@ -379,8 +404,36 @@ def _source_walk(css_class: str):
     return _first_descendant("p", test)
 
 
+# An http(s) URL of printable ASCII without brackets, query or fragment, as Scrapy hands post URLs
+# over: urlsplit() would strip or reject nothing in it, and its path is what follows the host.
+_PLAIN_URL = re.compile(r"https?://[^\x00-\x20\x7f-\U0010ffff/?#\[\]]*(?P<path>/[^\x00-\x20\x7f-\U0010ffff?#\[\]]*)?")
+
+
+def _plain_url_path(url: str) -> str | None:
+    """``urlsplit(url).path`` for a plain URL (see ``_PLAIN_URL``), else None: ask urlsplit."""
+    m = _PLAIN_URL.fullmatch(url)
+    return (m["path"] or "") if m else None
+
+
+def _images_in(el):
+    """``el.iter("img")``, without starting an iterator for a block of one leaf element."""
+    leaf = lone_leaf(el)
+    if leaf is None:
+        return el.iter("img")
+    return [img for img in (el, leaf) if img.tag == "img"]
+
+
+def _starts_with_tags(small) -> bool:
+    """``starts-with(normalize-space(.), 'tags')``: read from the element's own text when that
+    already holds four characters past the leading whitespace, as the ``tags:`` line's does."""
+    lead = (small.text or "").lstrip(" \t\r\n")
+    if len(lead) >= 4:
+        return lead.startswith("tags")
+    return _string_value(small).lstrip(" \t\r\n").startswith("tags")
+
+
 def _tags_walk(el):
-    smalls = [s for s in el.iterdescendants("small") if _string_value(s).lstrip(" \t\r\n").startswith("tags")]
+    smalls = [s for s in el.iterdescendants("small") if _starts_with_tags(s)]
     if len(smalls) > 1:
         return None  # nested or repeated tag lines: leave document order across them to XPath
     return [child for child in smalls[0] if child.tag == "em"] if smalls else []

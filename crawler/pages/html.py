@@ -7,6 +7,7 @@ The upstream article HTML (Eastmoney's text API) carries noise that is invisible
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 from functools import lru_cache
@@ -36,7 +37,9 @@ def document_root(response):
     """The response's HTML as an lxml tree, built the way Scrapy's selectors build it (same text,
     same libxml2 options) but with one reused parser per thread instead of a new one per page,
     which is most of what a selector costs on a small page."""
-    body = response.text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    body = _own_utf8(response)
+    if body is None:
+        body = response.text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
     parser = getattr(_parsers, "html", None)
     if parser is None:
         parser = _parsers.html = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
@@ -44,6 +47,44 @@ def document_root(response):
     if root is None:  # nothing but whitespace or comments
         root = etree.fromstring(b"<html/>", parser=parser)
     return root
+
+
+class page_property:
+    """``functools.cached_property`` minus the lock Python 3.11 takes on each first access, which
+    costs more than most of what a page computes; a page object is read by one thread. Like
+    cached_property, the value lands in the instance's ``__dict__``, which later reads find first."""
+
+    def __init__(self, func):
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
+
+
+def _own_utf8(response) -> bytes | None:
+    """The body itself when it already is the UTF-8 that ``response.text.strip()`` re-encodes to,
+    else None. Decoding the page to text only to encode it back costs a third of the parse: when
+    the body is valid UTF-8 (the decode would replace nothing), holds no NUL and starts and ends
+    with markup (so stripping ASCII whitespace off the bytes strips what ``str.strip`` would; a
+    BOM fails that test), the round trip gives back the same bytes."""
+    body = response.body.strip()
+    if body[:1] != b"<" or body[-1:] != b">" or b"\x00" in body:
+        return None
+    if codecs.lookup(response.encoding).name != "utf-8":
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return body
 
 
 @lru_cache(maxsize=512)
@@ -115,9 +156,25 @@ def unwrap(el) -> None:
     parent.remove(el)
 
 
+def lone_leaf(el):
+    """``el``'s only child node when that is an element without child nodes of its own (a
+    paragraph that is one ``<strong>``), else None. Such a block is its own walk: the helpers
+    below look at the child directly instead of starting an lxml iterator, which costs more
+    than everything else they do with a paragraph."""
+    if len(el) != 1:
+        return None
+    child = el[0]
+    return child if child.tag.__class__ is str and not len(child) else None
+
+
 def strip_invisible(el) -> None:
     """Drop hidden descendants, never-content elements and stock widgets inside ``el``."""
     if not len(el):  # no child nodes at all (comments count): most paragraphs
+        return
+    leaf = lone_leaf(el)
+    if leaf is not None:  # one element, so no widget comment before it
+        if leaf.tag in _NEVER_CONTENT or (leaf.keys() and is_hidden(leaf)):
+            drop(leaf)
         return
     doomed = []
     in_widget = False
@@ -144,7 +201,7 @@ def inner_html(el) -> str:
     if not len(el):
         return _escape_text(text).strip() if text else ""
     parts = [_escape_text(text)] if text else []
-    for child in el:
+    for child in el if len(el) > 1 else (el[0],):
         parts.append(etree.tostring(child, encoding="unicode", method="html", with_tail=True))
     return "".join(parts).strip()
 
@@ -154,7 +211,12 @@ def outer_html(el) -> str:
 
 
 def text_of(el) -> str:
-    if isinstance(el.tag, str):
+    if el.tag.__class__ is str:
+        children = len(el)
+        if not children:  # no child nodes: the string value is the element's own text
+            return (el.text or "").strip()
+        if children == 1 and (leaf := lone_leaf(el)) is not None:
+            return ((el.text or "") + (leaf.text or "") + (leaf.tail or "")).strip()
         # libxml2's own text serialisation: the same characters as joining itertext(), without
         # building an iterator (several times cheaper; this runs on every block of every page).
         return etree.tostring(el, method="text", encoding="unicode", with_tail=False).strip()
@@ -162,10 +224,16 @@ def text_of(el) -> str:
 
 
 def has_content(el) -> bool:
-    """True when a block shows something: text other than whitespace, or an image."""
-    if text_of(el).replace("\u3000", "").replace("\xa0", "").strip():
+    """True when a block shows something: text other than whitespace, or an image. (Full-width
+    and no-break spaces are whitespace to ``str.strip`` too, so stripped text is enough.)"""
+    if text_of(el):
         return True
-    return el.tag == "img" or next(el.iter("img"), None) is not None
+    if el.tag == "img":
+        return True
+    if not len(el):
+        return False
+    leaf = lone_leaf(el)
+    return leaf.tag == "img" if leaf is not None else next(el.iter("img"), None) is not None
 
 
 def visible_blocks(children, *, stop=None):
@@ -174,24 +242,50 @@ def visible_blocks(children, *, stop=None):
     Stock widgets (between the EM_StockImg comments) and hidden or empty blocks are skipped;
     iteration ends at the first element for which ``stop(el)`` is true.
     """
+    for node, _ in _visible(children, stop, False):
+        yield node
+
+
+def visible_blocks_html(children, *, stop=None):
+    """``(block, its HTML)`` for each block ``visible_blocks`` yields, the HTML being what
+    ``block_html`` gives once the block is cleaned. A block's text is decoded from the tree
+    once for both the emptiness test and the HTML, which is most of the cost of a plain paragraph;
+    a caller that changes a block after this sees the HTML of the block as it was."""
+    return _visible(children, stop, True)
+
+
+def block_html(el) -> str:
+    """A body block as HTML: a paragraph's content, or an image tag itself."""
+    return inner_html(el) if el.tag != "img" else outer_html(el)
+
+
+def _visible(children, stop, with_html: bool):
     in_widget = False
     for node in children:
-        if isinstance(node, etree._Comment):
-            text = node.text or ""
-            if _WIDGET_START in text:
-                in_widget = True
-            elif _WIDGET_END in text:
-                in_widget = False
-            continue
-        if not isinstance(node.tag, str):
+        tag = node.tag
+        if tag.__class__ is not str:  # comments, processing instructions, entities
+            if isinstance(node, etree._Comment):
+                text = node.text or ""
+                if _WIDGET_START in text:
+                    in_widget = True
+                elif _WIDGET_END in text:
+                    in_widget = False
             continue
         if stop is not None and stop(node):
             return
-        if in_widget or node.tag in _NEVER_CONTENT or is_hidden(node):
+        # keys(): no attributes at all (most blocks) means not hidden, found without two lookups
+        if in_widget or tag in _NEVER_CONTENT or (node.keys() and is_hidden(node)):
             continue
-        strip_invisible(node)
-        if has_content(node):
-            yield node
+        if len(node):
+            strip_invisible(node)
+            if has_content(node):
+                yield node, (block_html(node) if with_html else None)
+        # A block without child nodes (most paragraphs) has nothing to strip, and its own text or
+        # being an image is what has_content() would find.
+        elif (text := node.text) and not text.isspace():
+            yield node, ((_escape_text(text).strip() if tag != "img" else outer_html(node)) if with_html else None)
+        elif tag == "img":
+            yield node, (outer_html(node) if with_html else None)
 
 
 def _escape_text(text: str) -> str:
