@@ -8,7 +8,6 @@ what each selector returned before any cleaning happened.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 from itemloaders import ItemLoader
@@ -24,10 +23,19 @@ from crawler.items import ArticleItem
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _SOURCE = re.compile(r"(?:文章)?来源\s*[:：]\s*(?P<name>[^）)]+?)\s*[）)]?\s*$")
 INFO_CODE = re.compile(r"^[A-Za-z]{0,4}\d{6,24}$")
+# A URL of printable ASCII whose query is nothing but one of the parameters info_code_from() reads,
+# holding a valid code (the share link's form): there urlsplit() and parse_qs() would find exactly
+# that code, since such a URL has nothing for them to strip, split, unquote or reject (no brackets,
+# which urlsplit() checks as an IPv6 host). Only the first '?' before any '#' starts a query.
+_SOLE_CODE_PARAM = re.compile(
+    r"[^\x00-\x20\x7f-\U0010ffff?#\[\]]*\?(?:infoCode|infocode|id)=(?P<code>[A-Za-z]{0,4}\d{6,24})(?:#[!-~]*)?"
+)
 
 
 def clean_text(value: str) -> str | None:
     """Strip ends and control characters; keep inner newlines (a title may really have one)."""
+    if value.isprintable():  # no control character, surrogate or line break: nothing to replace
+        return value.strip() or None
     value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     return value or None
 
@@ -47,6 +55,9 @@ def info_code_from(value: str) -> str | None:
     value = value.strip()
     if INFO_CODE.match(value):
         return value
+    m = _SOLE_CODE_PARAM.fullmatch(value)
+    if m:
+        return m["code"]
     query = parse_qs(urlsplit(value).query)
     for key in ("infoCode", "infocode", "id"):
         for candidate in query.get(key, []):
@@ -58,7 +69,7 @@ def info_code_from(value: str) -> str | None:
 def one_line(value: str) -> str | None:
     """Paragraph HTML on a single line: a blank line inside it would end the HTML block in
     Markdown and expose the rest to Markdown/Liquid processing."""
-    value = " ".join(value.split("\n")).replace("\r", " ").strip()
+    value = value.replace("\n", " ").replace("\r", " ").strip()
     return value or None
 
 
@@ -125,14 +136,19 @@ class _LeanLoader:
 
     def __init__(self, loader_cls: type[ItemLoader]):
         self._cls = loader_cls
+        self._plan = _plan(loader_cls)
         self._values: dict[str, list] = {}
 
     def add_value(self, field: str, value) -> None:
         if value is None:
             return
-        processed = _processors(self._cls, field)[0](arg_to_iter(value))
+        procs = self._plan.get(field) or _plan_field(self._cls, field)
+        processed = procs[0](value)
         if processed:
-            self._values.setdefault(field, []).extend(arg_to_iter(processed))
+            values = self._values.get(field)
+            if values is None:
+                self._values[field] = values = []
+            values.extend(_to_iter(processed))
 
     def replace_value(self, field: str, value) -> None:
         if value is None:
@@ -142,15 +158,50 @@ class _LeanLoader:
 
     def load_item(self):
         item = self._cls.default_item_class()
+        plan = self._plan
         for field, values in self._values.items():
-            value = _processors(self._cls, field)[1](values)
+            value = plan[field][1](values)
             if value is not None:
                 item[field] = value
         return item
 
 
-@lru_cache(maxsize=None)
-def _processors(loader_cls: type[ItemLoader], field: str) -> tuple:
+def _to_iter(value):
+    """``arg_to_iter(value)``, with the two types a page gives answered without its ABC checks."""
+    cls = value.__class__
+    if cls is list:
+        return value
+    if cls is str:
+        return [value]
+    return arg_to_iter(value)
+
+
+#: Loader class → {field: (input step, output processor)}, filled as fields are first used. The
+#: input step takes the raw value (ItemLoader turns it into a list before the input processor).
+_PLANS: dict = {}
+
+
+def _plan(loader_cls: type[ItemLoader]) -> dict:
+    plan = _PLANS.get(loader_cls)
+    if plan is None:
+        plan = _PLANS[loader_cls] = {}
+    return plan
+
+
+def _plan_field(loader_cls: type[ItemLoader], field: str) -> tuple:
+    proc_in, proc_out = _lookup_processors(loader_cls, field)
+    if type(proc_in) is _MapComposeRun:
+        step = proc_in
+    elif type(proc_in) is Identity:
+        step = _to_iter
+    else:
+        def step(value, proc=proc_in):
+            return proc(_to_iter(value))
+    _plan(loader_cls)[field] = steps = (step, proc_out)
+    return steps
+
+
+def _lookup_processors(loader_cls: type[ItemLoader], field: str) -> tuple:
     loader = loader_cls()
     procs = loader.get_input_processor(field), loader.get_output_processor(field)
     for proc in procs:
@@ -161,15 +212,30 @@ def _processors(loader_cls: type[ItemLoader], field: str) -> tuple:
 
 
 def _map_compose(functions):
-    """MapCompose's own loop (each function on every value, ``None`` dropped, lists flattened),
-    without re-wrapping every function for the loader context on every call."""
+    return _MapComposeRun(functions)
 
-    def run(values):
-        for func in functions:
+
+class _MapComposeRun:
+    """MapCompose's own loop (each function on every value, ``None`` dropped, lists flattened),
+    without re-wrapping every function for the loader context on every call. Called with the raw
+    value: a single string, the usual case, needs no list made for it first."""
+
+    __slots__ = ("functions",)
+
+    def __init__(self, functions):
+        self.functions = tuple(functions)
+
+    def __call__(self, value):
+        values = [value] if value.__class__ is str else _to_iter(value)
+        for func in self.functions:
             next_values = []
             for value in values:
-                next_values += arg_to_iter(func(value))
+                result = func(value)
+                if result is None:
+                    continue
+                if result.__class__ is str:
+                    next_values.append(result)
+                else:
+                    next_values += arg_to_iter(result)
             values = next_values
         return values
-
-    return run
