@@ -2,8 +2,8 @@
 
 A finews category page lists every article of its outlet on one page (the site does not
 paginate), so a listing can name 100,000 articles. Yielding a Request for each puts them all in
-the scheduler's memory queue at once — about 2 KB apiece with headers, meta and callbacks, the
-largest thing in the process at that size. A feed keeps the links waiting as lines of text (about
+the scheduler's memory queue at once — a few kilobytes apiece with headers, meta and callbacks,
+the largest thing in the process at that size. A feed keeps the links waiting as lines of text (about
 100 bytes a link, in a temporary file once there are many), and turns a batch into Requests only
 when the scheduler has run dry (Scrapy's ``scheduler_empty`` signal): the scheduler never holds
 more than one batch of them, and the crawl goes as fast as before, since a batch is handed over
