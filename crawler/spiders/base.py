@@ -48,7 +48,7 @@ class ArticleSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        #: Listed article links not yet handed to the scheduler, one ``url\tinfo_code`` line each.
+        #: Listed article links not yet handed to the scheduler (URL, tab, info code: one line each).
         spider.waiting_links = LinkFeed.from_settings(crawler, spider.link_requests)
         return spider
 
@@ -123,7 +123,8 @@ class ArticleSpider(scrapy.Spider):
         yield from self.next_listing(response, next_url, known_run=known_run, page=page)
 
     def link_requests(self, lines: list[str]):
-        """A batch of waiting links (``url\tinfo_code`` lines) as article requests."""
+        """A batch of waiting links (lines of URL, tab, info code) as article requests: built only
+        now, so the Requests that exist at once are the scheduler's batch, not the listing."""
         for line in lines:
             url, _, info_code = line.partition("\t")
             yield from self.article_requests({"url": url, "info_code": info_code})
@@ -296,7 +297,6 @@ class ArticleSpider(scrapy.Spider):
             return source.slug, source.tag
         self.stat("share/unknown_media")
         return slugify(media_name), f"{media_name}新闻"
-
 
 
 def _looks_like_json(response) -> bool:
