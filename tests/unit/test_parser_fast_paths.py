@@ -7,6 +7,7 @@ change the answer. The references here are the general code itself: Scrapy's own
 were before the shortcuts, copied below so a later edit of the fast code cannot move them too.
 """
 
+import datetime as dt
 import json
 import random
 import re
@@ -17,6 +18,10 @@ import pytest
 from lxml import etree
 from scrapy.http import HtmlResponse
 
+from itemloaders.processors import MapCompose
+
+from crawler import dates, loaders
+from crawler.dates import SHANGHAI
 from crawler.loaders import INFO_CODE, _CONTROL, clean_text, info_code_from
 from crawler.pages import finews, html
 from crawler.pages.finews import FinewsPostPage
@@ -42,6 +47,8 @@ ODD_SECTIONS = [
     "<section><h1>T</h1><p>x</p><small>ta<b>gs</b><em>c</em></small></section>",
     "<section><h1>T</h1><p>x</p><small>\t<b>tags</b>:<em>c</em></small></section>",
     "<section><h1>T</h1><p>x</p><small>tag</small><small><!-- x -->tags <em>d</em></small></section>",
+    # a source line naming nothing; an empty title; a date the calendar lacks
+    "<section><small>2022-02-30 10:00</small><h1> </h1><p>x</p><p class='em_media'>（来源： ）</p></section>",
 ]
 
 
@@ -290,3 +297,69 @@ def test_clean_text_is_the_general_cleaning(post_pages):
     values += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(8))) for _ in range(3000)]
     for value in values:
         assert clean_text(value) == _ref_clean_text(value), repr(value)
+
+
+@pytest.mark.parametrize("extra", [
+    {"crawled_at": dt.datetime(2024, 1, 1, 8, 0, tzinfo=SHANGHAI)},
+    {"layout": "x", "crawled_at": None},
+    {"url": "https://example.com/a", "crawled_at": "", "layout": "finews_post"},
+], ids=["crawled_at", "layout", "url"])
+def test_straight_fill_is_the_item_loaders_item(post_pages, extra):
+    taken = 0
+    for url, body in post_pages:
+        def page():
+            return FinewsPostPage(HtmlResponse(url=url, body=body, encoding="utf-8"))
+        straight = loaders._straight_fill(page(), dict(extra))
+        real = loaders._fill(loaders.ArticleLoader(), page(), dict(extra))  # itemloaders' own ItemLoader
+        assert straight is not None
+        taken += 1
+        assert list(straight.items()) == list(real.items())  # same fields, values and order
+        assert list(loaders.load_article(page(), **extra).items()) == list(real.items())
+    assert taken == len(post_pages)
+
+
+def test_straight_fill_steps_aside_for_other_processors_and_values(post_pages):
+    class TitleAsIs(loaders.ArticleLoader):
+        title_in = MapCompose(str.strip)
+
+    assert loaders._straight_fill_applies(loaders.ArticleLoader)
+    assert not loaders._straight_fill_applies(TitleAsIs)
+    url, body = post_pages[0]
+    page = FinewsPostPage(HtmlResponse(url=url, body=body, encoding="utf-8"))
+    assert loaders._straight_fill(page, {"tags": ["x"]}) is None  # a field with processors of its own
+    assert loaders._straight_fill(page, {"crawled_at": ["2024"]}) is None  # a list, not one value
+    general = loaders._fill(loaders.ArticleLoader(), page, {"tags": ["x"]})
+    assert list(loaders.load_article(page, tags=["x"]).items()) == list(general.items())
+
+
+def _ref_from_match(m, tz):
+    """dates._from_match as it was: a naive datetime given its zone by replace()."""
+    try:
+        value = dt.datetime(int(m["y"]), int(m["m"]), int(m["d"]), int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0))
+    except ValueError:
+        return None
+    if m["tz"]:
+        offset = m["tz"].replace(":", "")
+        if offset == "Z":
+            tzinfo = dt.timezone.utc
+        else:
+            sign = -1 if offset[0] == "-" else 1
+            tzinfo = dt.timezone(sign * dt.timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
+        return value.replace(tzinfo=tzinfo).astimezone(tz)
+    return value.replace(tzinfo=tz)
+
+
+def test_absolute_dates_are_read_as_before(post_pages):
+    texts = ["2022-01-11 21:48:28 +0800", "2022-01-11T13:48:28Z", "2022-02-30 10:00", "2022年1月11日 21:48",
+             "2022/1/11", "2021-12-31 23:59:59 -05:30", "2024-02-29 00:00:00 +00:00", "2023-02-29", "1999.12.31 24:00"]
+    for url, body in post_pages[:40]:
+        raw = FinewsPostPage(HtmlResponse(url=url, body=body, encoding="utf-8")).published_raw()
+        if raw:
+            texts.append(raw)
+    for text in texts:
+        m = dates._ABSOLUTE.search(text)
+        assert m is not None, text
+        for tz in (SHANGHAI, dt.timezone.utc):
+            assert dates._from_match(m, tz) == _ref_from_match(m, tz), text
+            got, want = dates._from_match(m, tz), _ref_from_match(m, tz)
+            assert (got.utcoffset(), got.tzinfo) == (want.utcoffset(), want.tzinfo) if want else got is None
