@@ -287,8 +287,7 @@ class FinewsPostPage:
         tag = el.tag
         if tag == "small":
             return True
-        classes = el.get("class")
-        if classes is not None and self.source_class in classes.split():
+        if el.keys() and (classes := el.get("class")) is not None and self.source_class in classes.split():
             return True
         children = len(el)
         if not children:  # no link inside a childless block but itself
@@ -395,13 +394,15 @@ def _first_descendant(tag: str, test):
 def _source_walk(css_class: str):
     token = f" {css_class} "
 
-    def test(p):
-        classes = p.get("class")
-        if classes is not None and token in f" {_XML_SPACE.sub(' ', classes).strip(' ')} ":
-            return p
-        return None
+    def walk(el):
+        for p in el.iterdescendants("p"):
+            # keys(): a paragraph without attributes (most) is passed over without a class lookup
+            if p.keys() and (classes := p.get("class")) is not None:
+                if token in f" {_XML_SPACE.sub(' ', classes).strip(' ')} ":
+                    return [p]
+        return []
 
-    return _first_descendant("p", test)
+    return walk
 
 
 # An http(s) URL of printable ASCII without brackets, query or fragment, as Scrapy hands post URLs
