@@ -181,9 +181,9 @@ def _straight_fill(page, extra: dict):
     """What ``_fill`` with the lean loader gives, for ArticleLoader's own processors (see
     ``_STRAIGHT_PROCESSORS``) written out field by field: no loader object, no value lists for
     single values, no processor calls for identities. Same page calls in the same order, same
-    fields in the same order. Returns None, after reading the page, for anything but plain values
-    (a list where a string is expected, an extra field with processors of its own); the caller
-    then takes the general way."""
+    fields in the same order. Returns None, after reading the page, for what it does not handle (a
+    list where one string is kept as given, an extra field with processors of its own); the
+    caller then takes the general way."""
     digest = page.digest()
     url = page.article_url() if digest else page.url
     share = page.share_url()
@@ -197,11 +197,10 @@ def _straight_fill(page, extra: dict):
     tags = page.tags()
     images = page.images()
     layout = page.layout
-    for value in (digest, url, share, own_code, share_again, title, raw_date, source, category, layout):
+    # Fields kept as given (no input function) must be single strings here; a value of another
+    # kind for the others makes their functions raise, and load_article goes the general way.
+    for value in (url, share_again, layout):
         if value is not None and value.__class__ is not str:
-            return None
-    for values in (body, tags, images):
-        if values is not None and (values.__class__ is not list or any(v.__class__ is not str for v in values)):
             return None
     out = {}
     if url:

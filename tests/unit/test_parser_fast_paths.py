@@ -363,3 +363,32 @@ def test_absolute_dates_are_read_as_before(post_pages):
             assert dates._from_match(m, tz) == _ref_from_match(m, tz), text
             got, want = dates._from_match(m, tz), _ref_from_match(m, tz)
             assert (got.utcoffset(), got.tzinfo) == (want.utcoffset(), want.tzinfo) if want else got is None
+
+
+class _OddPage:
+    """A page object giving values of other kinds than a post page's: lists, tuples, blanks."""
+
+    layout = "odd"
+    url = "https://finews.withounder.com/x/2022/01/11/NW12345678.html"
+
+    def __init__(self, **values):
+        self.values = values
+
+    def __getattr__(self, name):
+        return lambda: self.values.get(name)
+
+
+@pytest.mark.parametrize("values", [
+    {"title": [" a ", "", "b"], "tags": ("t1", " ", "t2"), "body": ("<b>x</b>\n", ""), "images": ("i.png",)},
+    {"digest": ["d1", "d2"], "article_url": "https://e.com/a", "source_raw": ["来源：甲", "乙"], "category": ""},
+    {"share_url": "", "info_code": "NW12345678", "published_raw": ["2022-01-11 10:00", "x"], "tags": []},
+    {"title": 5},  # an error for the real loader too
+])
+def test_load_article_takes_odd_values_as_the_item_loader_does(values):
+    try:
+        want = list(loaders._fill(loaders.ArticleLoader(), _OddPage(**values), {"crawled_at": None}).items())
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            loaders.load_article(_OddPage(**values), crawled_at=None)
+        return
+    assert list(loaders.load_article(_OddPage(**values), crawled_at=None).items()) == want
