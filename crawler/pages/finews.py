@@ -207,9 +207,15 @@ class FinewsPostPage:
 
     def __init__(self, response):
         self.response = response
-        found = _select(document_root(response), self.container_xpath)
-        #: The content container (an lxml element), or None when the layout is not there.
-        self.section = found[0] if found else None
+        root = document_root(response)
+        if self.container_xpath == FinewsPostPage.container_xpath:
+            # The walk that finds the section finds its first <h1> too: title and body start there.
+            self.section, self._h1 = _section_and_h1(root)
+        else:
+            found = _select(root, self.container_xpath)
+            #: The content container (an lxml element), or None when the layout is not there.
+            self.section = found[0] if found else None
+            self._h1 = next(self.section.iter("h1"), None) if self.section is not None else None
 
     @property
     def url(self) -> str:
@@ -222,6 +228,8 @@ class FinewsPostPage:
         return text_of(node[0]) if node else None
 
     def title(self) -> str | None:
+        if self.title_xpath == FinewsPostPage.title_xpath and self.container_xpath == FinewsPostPage.container_xpath:
+            return text_of(self._h1) if self._h1 is not None else None  # .//h1: the section's first
         return self._text(self.title_xpath)
 
     def published_raw(self) -> str | None:
@@ -272,7 +280,7 @@ class FinewsPostPage:
         if self.section is None:
             return []
         root = self.section
-        h1 = next(root.iter("h1"), None)
+        h1 = self._h1
         # The nodes after the <h1> when it is the section's child, else all of them.
         children = h1.itersiblings() if h1 is not None and h1.getparent() is root else root.iterchildren()
         return list(visible_blocks_html(children, stop=self._is_footer))
@@ -374,10 +382,17 @@ _DATE_TEXT = re.compile(r"\d{4}-\d\d-\d\d")  # what re:test() in the date select
 def _first_section_with_h1(root):
     # //section[.//h1][1]: its first node in document order is the first <section> holding an <h1>
     # (an earlier qualifying sibling would come first in document order), and only [0] is used.
+    section = _section_and_h1(root)[0]
+    return [section] if section is not None else []
+
+
+def _section_and_h1(root) -> tuple:
+    """The first ``<section>`` holding an ``<h1>``, and its first ``<h1>``; (None, None) if none."""
     for section in root.iter("section"):
-        if next(section.iterdescendants("h1"), None) is not None:
-            return [section]
-    return []
+        h1 = next(section.iterdescendants("h1"), None)
+        if h1 is not None:
+            return section, h1
+    return None, None
 
 
 def _first_descendant(tag: str, test):

@@ -392,3 +392,28 @@ def test_load_article_takes_odd_values_as_the_item_loader_does(values):
             loaders.load_article(_OddPage(**values), crawled_at=None)
         return
     assert list(loaders.load_article(_OddPage(**values), crawled_at=None).items()) == want
+
+
+@pytest.mark.parametrize("overrides", [
+    {}, {"container_xpath": "//body"}, {"container_xpath": "//h1"}, {"title_xpath": ".//small"},
+    {"container_xpath": "//div[@id='none']"}, {"container_xpath": "(//section)[last()]", "title_xpath": "(.//h1)[last()]"},
+])
+def test_title_and_body_follow_overridden_selectors(overrides):
+    """The <h1> the section walk finds serves only the default selectors; overrides go by XPath."""
+    html_text = ("<html><body><h1>outside</h1><section><p>no h1</p></section><section><div><h1>first</h1></div>"
+                 "<h1>second</h1><p>body</p><p class='em_media'>（来源：甲）</p></section></body></html>")
+    url = "https://finews.withounder.com/kejiribao/2022/01/11/NW12345678.html"
+    page = type("Tuned", (FinewsPostPage,), overrides)(HtmlResponse(url=url, body=html_text.encode(), encoding="utf-8"))
+    root = html.document_root(page.response)
+    sections = html.xpath(root, page.container_xpath)
+    section = sections[0] if sections else None
+    titles = html.xpath(section, page.title_xpath) if section is not None else []
+    assert page.title() == (_ref_text_of(titles[0]) if titles else None)
+    h1 = next(section.iter("h1"), None) if section is not None else None
+    if section is None:
+        assert page.body() == []
+    else:
+        children = list(section)
+        start = children.index(h1) + 1 if h1 is not None and h1.getparent() is section else 0
+        want = [_ref_inner_html(el) for el in _ref_blocks(children[start:], lambda el: _ref_is_footer(page, el))]
+        assert page.body() == want
