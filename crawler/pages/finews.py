@@ -341,7 +341,7 @@ class FinewsPostPage:
         return [
             urljoin(url, src)
             for el, _ in self._blocks
-            if el.tag == "img" or len(el)  # a childless block holds no image but itself
+            if len(el) or el.tag == "img"  # a childless block holds no image but itself
             for img in _images_in(el)
             if (src := img.get("src"))
         ]
