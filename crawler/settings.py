@@ -27,7 +27,11 @@ FEEDS = {
     "exports/feeds/%(name)s/%(name)s-%(time)s.jsonl": {"format": "jsonlines", "encoding": "utf8", "store_empty": False},
     "exports/feeds/%(name)s/%(name)s-%(time)s.csv": {"format": "csv", "encoding": "utf8", "store_empty": False},
 }
-FEED_EXPORTERS = {"csv": "crawler.exporters.JsonListsCsvItemExporter"}
+FEED_EXPORTERS = {
+    "csv": "crawler.exporters.JsonListsCsvItemExporter",
+    "jsonlines": "crawler.exporters.ArticleJsonLinesItemExporter",
+    "jsonl": "crawler.exporters.ArticleJsonLinesItemExporter",
+}
 
 # --- incremental crawling ---------------------------------------------------------------------
 #: Skip article requests whose info code is already stored (re-runs cost one listing fetch).
