@@ -217,8 +217,6 @@ CONCURRENT_ITEMS = 10
 WARN_ON_GENERATOR_RETURN_VALUE = False
 #: Scrapy 2.19's remote-control extension is on by default: an HTTP server in every crawl process
 #: that runs Python code sent to it (token in a job file under the user's profile). A cron crawler
-#: needs neither the open port nor the file, and importing it (aiohttp) costs ~0.3 s of every
-#: run's start-up. Off here for the same reason as the telnet console above; to debug a live
-#: crawl, add ``"scrapy.extensions.remote_control.RemoteControl": 0`` back to EXTENSIONS.
-EXTENSIONS["scrapy.extensions.remote_control.RemoteControl"] = None
+#: needs neither the open port nor the file: off, for the same reason as the telnet console above.
+#: To debug a live crawl, ``-s REMOTE_CONTROL_ENABLED=True``.
 REMOTE_CONTROL_ENABLED = False
