@@ -45,7 +45,8 @@ def _csv_field(value) -> str | None:
 
 class JsonListsCsvItemExporter(CsvItemExporter):
     def __init__(self, file, **kwargs):
-        kwargs.setdefault("fields_to_export", FIELDS)
+        if kwargs.get("fields_to_export") is None:  # the feed exporter passes None when FEEDS names no fields
+            kwargs["fields_to_export"] = FIELDS
         super().__init__(file, **kwargs)
         # The short path is only sure to match the csv module in its default dialect, for our columns.
         self._short_path = not self._kwargs and list(self.fields_to_export) == FIELDS and self._join_multivalued == ","

@@ -82,5 +82,6 @@ def test_short_path_writes_what_scrapy_writes(cls, items):
 
 def test_csv_short_path_is_taken_and_other_options_are_left_to_scrapy():
     assert JsonListsCsvItemExporter(io.BytesIO())._short_path
+    assert JsonListsCsvItemExporter(io.BytesIO(), fields_to_export=None)._short_path  # what FEEDS without fields gives
     assert not JsonListsCsvItemExporter(io.BytesIO(), delimiter=";")._short_path
     assert not JsonListsCsvItemExporter(io.BytesIO(), fields_to_export=["title", "info_code"])._short_path
