@@ -14,9 +14,10 @@ import re
 from functools import cached_property
 from urllib.parse import urljoin
 
+from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.pages.html import inner_html, outer_html, text_of, unwrap, visible_blocks
+from crawler.pages.html import inner_html, outer_html, text_of, unwrap, visible_blocks, visible_blocks_html
 
 _DIGITS = re.compile(r"\d{18}")
 
@@ -35,13 +36,41 @@ def _lower_keys(obj) -> dict:
     return {str(k).lower(): v for k, v in obj.items()} if isinstance(obj, dict) else {}
 
 
-def _blocks_from_html(fragment: str, *, stop=None):
-    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
-    return list(visible_blocks(root.iterchildren(), stop=stop))
+#: Plain lxml elements: lxml.html's element classes cost a lookup for every node created and add
+#: nothing the block helpers use (as in crawler/pages/generic.py).
+_PLAIN_HTML = etree.HTMLParser()
+_FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.I)  # lxml.html's test for a whole document
+
+
+def _fragment_parent(fragment: str):
+    """The element whose children are the fragment's top-level nodes.
+
+    What ``lxml.html.fragment_fromstring(fragment, create_parent="div")`` would give, read from
+    the ``<body>`` of the same parse rather than moved into a new ``<div>`` (the blocks never look
+    at their parent's tag). A fragment that is a whole document, or that libxml2 does not parse
+    into exactly one body, takes lxml.html's own way.
+    """
+    if not _FULL_HTML.match(fragment):
+        doc = etree.fromstring(f"<html><body>{fragment}</body></html>", _PLAIN_HTML)
+        bodies = [] if doc is None else [el for el in doc if el.tag == "body"]
+        if len(bodies) == 1:
+            return bodies[0]
+    return lxml_html.fragment_fromstring(fragment, create_parent="div")
 
 
 def _is_source_line(el) -> bool:
     return "em_media" in (el.get("class") or "").split()
+
+
+def _body_and_source_html(blocks_html) -> tuple[list[str], str | None]:
+    """``_body_and_source`` over ``(block, its HTML)`` pairs from ``visible_blocks_html``."""
+    body, source = [], None
+    for el, html in blocks_html:
+        if _is_source_line(el):
+            source = text_of(el)
+        else:
+            body.append(html)
+    return body, source
 
 
 def _body_and_source(blocks) -> tuple[list[str], str | None]:
@@ -89,7 +118,8 @@ class ShareApiText:
         if not self.found:
             return [], None
         # NUL is never text; lxml would turn it into U+FFFD inside the paragraph.
-        return _body_and_source(_blocks_from_html(self.html.replace("\r\n", "\n").replace("\x00", "")))
+        parent = _fragment_parent(self.html.replace("\r\n", "\n").replace("\x00", ""))
+        return _body_and_source_html(visible_blocks_html(parent.iterchildren()))
 
     def body(self) -> list[str]:
         return self._parsed[0]
