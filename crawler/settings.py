@@ -36,6 +36,10 @@ FEED_EXPORTERS = {
 # --- incremental crawling ---------------------------------------------------------------------
 #: Skip article requests whose info code is already stored (re-runs cost one listing fetch).
 INCREMENTAL_ENABLED = True
+#: Memory map of the state store, in MB (pipelines/state.py): faster lookups on stores of millions
+#: of articles, but the mapped pages a crawl touches count towards its RSS (~1 KB per article
+#: written). 0 = no map: flat RSS whatever the store's size, slower lookups on very large stores.
+STATE_MMAP_MB = 2048
 
 # --- the post writer --------------------------------------------------------------------------
 #: Host the return links at the bottom of each post point to (protocol-relative, as the live site).
@@ -88,6 +92,10 @@ SOURCES_FILE = ""
 LISTING_STOP_AFTER_KNOWN = 10
 #: Never follow more pages than this on one listing (a listing that links to itself forever).
 LISTING_MAX_PAGES = 50
+#: Article links of a listing reach Scrapy's scheduler this many at a time, the next batch when it
+#: runs dry (crawler/spiders/feeding.py); the rest wait as text, on disk past 1 MB. A category page
+#: can list 100,000 posts: the scheduler then holds 1,000 requests, not 100,000. 0 = no bound.
+LISTING_FEED_BATCH = 1000
 #: After a post page, ask the share host's JSON text API for the upstream text (the post page is
 #: the fallback when the API is down).
 FOLLOW_SHARE_LINKS = True

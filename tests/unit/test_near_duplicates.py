@@ -331,3 +331,13 @@ def test_simhash_of_tiny_texts():
     assert text_simhash("") == 0
     one = text_simhash("股")  # shorter than a gram: the text, padded at the front, is the one gram
     assert one == _splitmix64_by_hand(ord("股")) and text_simhash("股") != text_simhash("市")
+
+
+def test_state_mmap_setting_reaches_the_store(tmp_path):
+    for mb, expected in ((0, 0), (64, 64 << 20)):
+        crawler = get_crawler(settings_dict={"STATE_DIR": str(tmp_path / str(mb)), "STATE_MMAP_MB": mb})
+        store = store_for(crawler)
+        try:
+            assert store._db.execute("PRAGMA mmap_size").fetchone()[0] == expected
+        finally:
+            store.close()
