@@ -65,6 +65,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.mirrors.MirrorsMiddleware": 50,
     # After the mirror rewrite: only requests really sent hold a permit (see the module).
     "crawler.middlewares.shared_concurrency.SharedConcurrencyMiddleware": 60,
+    # Scrapy's, in its place (580), minus a whole-body decode of big pages (see the module).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.meta_refresh.HeadOnlyMetaRefreshMiddleware": 580,
 }
 
 ITEM_PIPELINES = {
