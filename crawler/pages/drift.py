@@ -77,21 +77,25 @@ def with_fallback(spider, response, item):
     return generic
 
 
-def public_page_fields(spider, response, fields: dict, layout: str) -> dict | None:
-    """For the share flow, which merges dicts of raw fields rather than items: the generic
-    parser's fields when the layout's lack a title or a body, else None."""
-    missing = missing_fields(fields)
-    if not missing or not _report(spider, layout, response.url, missing):
-        return None
-    page = GenericPage(response)
-    generic = {
-        "url": response.url,
+def page_fields(page) -> dict:
+    """The raw fields the share flow merges, read from an article page object of any layout."""
+    return {
+        "url": page.url,
         "title": page.title(),
         "published_raw": page.published_raw(),
         "body": page.body(),
         "source": page.source_raw(),
         "images": page.images(),
     }
+
+
+def public_page_fields(spider, response, fields: dict, layout: str) -> dict | None:
+    """For the share flow, which merges dicts of raw fields rather than items: the generic
+    parser's fields when the layout's lack a title or a body, else None."""
+    missing = missing_fields(fields)
+    if not missing or not _report(spider, layout, response.url, missing):
+        return None
+    generic = page_fields(GenericPage(response))
     if still := missing_fields(generic):
         _failed(spider, layout, response.url, still)
     return generic

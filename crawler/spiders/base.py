@@ -227,17 +227,11 @@ class ArticleSpider(scrapy.Spider):
         yield scrapy.Request(url, callback=self.parse_public_article, errback=self.public_article_failed, cb_kwargs={"ctx": ctx})
 
     def parse_public_article(self, response, ctx):
+        from crawler.pages.drift import fallback_layout, page_fields, public_page_fields
+
         page = EastmoneyArticlePage(response)
         api = ctx.get("api") or {}
-        ctx["page"] = {
-            "url": response.url,
-            "title": page.title(),
-            "published_raw": page.published_raw(),
-            "body": page.body(),
-            "source": page.source_raw(),
-            "images": page.images(),
-        }
-        from crawler.pages.drift import fallback_layout, public_page_fields
+        ctx["page"] = page_fields(page)
 
         # A template change leaves the layout's selectors empty-handed: re-parse generically.
         generic = public_page_fields(self, response, ctx["page"], page.layout)
