@@ -24,7 +24,7 @@ from crawler.middlewares.incremental import ARTICLE_KEY
 from crawler.pages.generic import GenericPage, canonical_url, derive_info_code
 from crawler.sources import SLUG_PATTERN
 from crawler.spiders.base import ArticleSpider
-from crawler.spiders.share import LinkArguments
+from crawler.spiders.arguments import LinkArguments
 
 
 class GenericArguments(LinkArguments):
@@ -37,12 +37,12 @@ class GenericArguments(LinkArguments):
             raise ValueError(f"{value!r} is not a category slug, e.g. -a category=kejiribao")
         return value.strip() if value else value
 
-    @pydantic.model_validator(mode="after")
-    def _http_links(self):
-        bad = [u for u in self.links if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).hostname]
-        if bad:
-            raise ValueError(f"not an http(s) URL: {', '.join(bad[:3])}")
-        return self
+    link_kind = "an http(s) URL"
+
+    @classmethod
+    def link_ok(cls, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 class GenericSpider(ArticleSpider):
