@@ -58,13 +58,12 @@ SIMHASH_BITS = 64
 #: so a store used with the default settings is never re-indexed.
 DEFAULT_SIMHASH_BANDS = 5
 _META_BANDS = "simhash_bands"
-#: Read the store through a memory map (SQLite caps it at its compile-time limit, 2 GB by default):
-#: a lookup then costs no read() call per B-tree page, which took the lookups per second at 10M
-#: articles from ~30k to ~50k (``benchmarks/perf.py``). It reserves address space, not memory: the
-#: pages are the OS file cache, shared and reclaimable, but the pages a crawl touches do count
-#: towards its RSS: about 1 KB per article written (95 MB of a 100k-article crawl's 225 MB peak).
-#: ``STATE_MMAP_MB`` (0 = off) trades that for lookup speed on very large stores.
-MMAP_SIZE = 1 << 31
+#: The store's memory map (``STATE_MMAP_MB``), off by default. Through a map, a lookup costs no
+#: read() per B-tree page, but the pages a crawl touches count towards its RSS, about 1 KB per
+#: article written: a 100k-article crawl peaked at 225 MB with a 2 GB map and at 135 MB without,
+#: while lookups at 10M stored articles stay at 78k-106k/s without it (``benchmarks/perf.py``,
+#: page cache warm). A machine that keeps a store of millions hot may still want the map.
+MMAP_SIZE = 0
 
 
 def _to_sql(value: int) -> int:
@@ -309,7 +308,7 @@ def store_for(crawler) -> ArticleStore:
 
             store = build_from_crawler(load_object(backend), crawler)
         else:
-            mmap_mb = crawler.settings.getint("STATE_MMAP_MB", MMAP_SIZE >> 20)
+            mmap_mb = crawler.settings.getint("STATE_MMAP_MB", 0)
             store = ArticleStore(crawler.settings.get("STATE_DIR"), mmap_bytes=mmap_mb << 20)
         crawler._finews_article_store = store
 
