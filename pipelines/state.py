@@ -308,7 +308,7 @@ def store_for(crawler) -> ArticleStore:
 
             store = build_from_crawler(load_object(backend), crawler)
         else:
-            mmap_mb = crawler.settings.getint("STATE_MMAP_MB", 0)
+            mmap_mb = crawler.settings.getint("STATE_MMAP_MB", MMAP_SIZE >> 20)
             store = ArticleStore(crawler.settings.get("STATE_DIR"), mmap_bytes=mmap_mb << 20)
         crawler._finews_article_store = store
 

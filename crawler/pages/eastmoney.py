@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.pages.html import inner_html, outer_html, text_of, unwrap, visible_blocks, visible_blocks_html
+from crawler.pages.html import block_html, text_of, unwrap, visible_blocks, visible_blocks_html
 
 _DIGITS = re.compile(r"\d{18}")
 
@@ -74,13 +74,7 @@ def _body_and_source_html(blocks_html) -> tuple[list[str], str | None]:
 
 
 def _body_and_source(blocks) -> tuple[list[str], str | None]:
-    body, source = [], None
-    for el in blocks:
-        if _is_source_line(el):
-            source = text_of(el)
-            continue
-        body.append(inner_html(el) if el.tag != "img" else outer_html(el))
-    return body, source
+    return _body_and_source_html((el, block_html(el)) for el in blocks)
 
 
 class ShareApiText:

@@ -180,11 +180,7 @@ def strip_invisible(el) -> None:
     in_widget = False
     for node in el.iterdescendants():  # document order; dropping inside a dropped subtree is harmless
         if isinstance(node, etree._Comment):
-            text = node.text or ""
-            if _WIDGET_START in text:
-                in_widget = True
-            elif _WIDGET_END in text:
-                in_widget = False
+            in_widget = _widget_after(node, in_widget)
             doomed.append(node)
             continue
         if not isinstance(node.tag, str):  # processing instructions, entities
@@ -254,6 +250,16 @@ def visible_blocks_html(children, *, stop=None):
     return _visible(children, stop, True)
 
 
+def _widget_after(comment, in_widget: bool) -> bool:
+    """Whether a stock widget (between the EM_StockImg comments) is open after ``comment``."""
+    text = comment.text or ""
+    if _WIDGET_START in text:
+        return True
+    if _WIDGET_END in text:
+        return False
+    return in_widget
+
+
 def block_html(el) -> str:
     """A body block as HTML: a paragraph's content, or an image tag itself."""
     return inner_html(el) if el.tag != "img" else outer_html(el)
@@ -265,11 +271,7 @@ def _visible(children, stop, with_html: bool):
         tag = node.tag
         if tag.__class__ is not str:  # comments, processing instructions, entities
             if isinstance(node, etree._Comment):
-                text = node.text or ""
-                if _WIDGET_START in text:
-                    in_widget = True
-                elif _WIDGET_END in text:
-                    in_widget = False
+                in_widget = _widget_after(node, in_widget)
             continue
         if stop is not None and stop(node):
             return
